@@ -1,0 +1,1 @@
+"""The life of a case: storage, routing to teams, claiming, relaying, scheduling, stats."""

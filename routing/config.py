@@ -1,0 +1,293 @@
+"""Configuration, in one typed place, read once at start-up.
+
+Two sources: the operator file (teams, languages, channels, hot topics, service levels; YAML,
+validated, errors name the file and line) and the environment (secrets, addresses, database).
+Nothing is read at import time: `load_settings()` is called by the command line and the result
+is passed down.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.decision import REASONS, TOPICS, HotTopic, Policy
+
+DEMO_CONFIG = Path(__file__).parent / "demo" / "llama-travel.yml"
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+class ConfigError(ValueError):
+    """The operator file is wrong; the message names the file, the line and what to change."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TeamConfig(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: str
+    languages: tuple[str, ...] = ("en",)
+    # adapter name -> that platform's channel id ("slack": "C0123ABC", "teams": "19:abc@thread.tacv2")
+    channels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_are_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _language_codes(value)
+
+
+class HotTopicConfig(_Strict):
+    id: str
+    team: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    expires: date | None = None
+    knowledge_topic: str | None = None
+
+    @field_validator("knowledge_topic")
+    @classmethod
+    def _known_topic(cls, value: str | None) -> str | None:
+        if value is not None and value not in TOPICS:
+            raise ValueError(f"unknown knowledge topic {value!r}; known: {', '.join(TOPICS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _recognisable(self) -> "HotTopicConfig":
+        if not self.keywords and not self.examples:
+            raise ValueError("a hot topic needs keywords or examples, or Llamita cannot recognise it")
+        return self
+
+
+class ServiceLevels(_Strict):
+    claim_within_minutes: float = Field(5, gt=0)
+    escalate_after_minutes: float = Field(15, gt=0)
+    abandon_after_minutes: float = Field(60, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "ServiceLevels":
+        if not self.claim_within_minutes <= self.escalate_after_minutes <= self.abandon_after_minutes:
+            raise ValueError("expected claim_within_minutes <= escalate_after_minutes <= abandon_after_minutes")
+        return self
+
+
+class OperatorConfig(_Strict):
+    company: str = "Llama Travel"
+    agent_name: str = "Llamita"
+    staff_languages: tuple[str, ...] = ("en",)
+    teams: tuple[TeamConfig, ...]
+    routing: dict[str, str] = Field(default_factory=dict)
+    default_team: str | None = None
+    hot_topics: tuple[HotTopicConfig, ...] = ()
+    service_levels: ServiceLevels = ServiceLevels()
+
+    @field_validator("staff_languages")
+    @classmethod
+    def _staff_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("list at least one language your staff work in")
+        return _language_codes(value)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "OperatorConfig":
+        ids = [team.id for team in self.teams]
+        if not ids:
+            raise ValueError("configure at least one team")
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"team ids must be unique, got {ids}")
+        for reason, team in self.routing.items():
+            if reason not in REASONS or reason == "hot_topic":
+                raise ValueError(f"routing: {reason!r} is not a hand-over reason "
+                                 f"(one of {', '.join(r for r in REASONS if r != 'hot_topic')})")
+            if team not in ids:
+                raise ValueError(f"routing: {reason} goes to unknown team {team!r}; teams are {ids}")
+        for topic in self.hot_topics:
+            if topic.team not in ids:
+                raise ValueError(f"hot topic {topic.id!r} goes to unknown team {topic.team!r}; teams are {ids}")
+        if self.default_team is not None and self.default_team not in ids:
+            raise ValueError(f"default_team {self.default_team!r} is not one of {ids}")
+        return self
+
+    @property
+    def fallback_team(self) -> str:
+        return self.default_team or ("general" if any(t.id == "general" for t in self.teams) else self.teams[0].id)
+
+    def team(self, team_id: str) -> TeamConfig:
+        for team in self.teams:
+            if team.id == team_id:
+                return team
+        return self.team(self.fallback_team)
+
+    def policy(self, today: date | None = None) -> Policy:
+        """The part of the configuration Llamita's mind needs."""
+        return Policy(
+            staff_languages=self.staff_languages,
+            hot_topics=tuple(HotTopic(**topic.model_dump()) for topic in self.hot_topics),
+            reason_teams={reason: self.routing.get(reason, self.fallback_team)
+                          for reason in REASONS if reason != "hot_topic"},
+            default_team=self.fallback_team,
+            today=today,
+        )
+
+
+def _language_codes(value: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [code for code in value if not _LANGUAGE.match(code)]
+    if bad:
+        raise ValueError(f"languages are two-letter ISO 639-1 codes such as 'en' or 'pt', not {bad}")
+    return tuple(value)
+
+
+def load_operator_config(path: Path | None = None) -> OperatorConfig:
+    path = Path(path) if path else DEMO_CONFIG
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read the operator config {path}: {error.strerror}") from None
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {getattr(error, 'problem', error)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: expected a mapping of settings (company, teams, ...)")
+    try:
+        return OperatorConfig.model_validate(data)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            line = _line_of(root, item["loc"])
+            dotted = ".".join(str(part) for part in item["loc"]) or "(top level)"
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{path}:{line}: {dotted}: {message}")
+        raise ConfigError("the operator config has problems:\n  " + "\n  ".join(problems)) from None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """The 1-based line of the YAML node a validation error points at (its nearest existing parent)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            child = next((value for key, value in node.value if key.value == part), None)
+            if child is None:
+                # The key is missing or mistyped: point at the mapping, or at the key if present.
+                key_node = next((key for key, _ in node.value if key.value == part), None)
+                return (key_node.start_mark.line + 1) if key_node else line
+            node = child
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+@dataclass(frozen=True)
+class SlackCredentials:
+    bot_token: str
+    signing_secret: str
+    app_token: str | None = None          # set: Socket Mode; unset: HTTP mode on /slack/events
+    api_url: str | None = None            # Web API base URL, for self-hosted gateways and tests
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.app_token is not None
+
+
+@dataclass(frozen=True)
+class Settings:
+    operator: OperatorConfig
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None
+    data_dir: Path = Path("var")
+    staff_token: str = ""
+    staff_token_generated: bool = False
+    identity_secret: str = ""
+    identity_secret_generated: bool = False
+    slack: SlackCredentials | None = None
+    redis_url: str | None = None
+    missing: tuple[str, ...] = field(default=())  # integrations that are off, with how to turn them on
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def database_kind(self) -> str:
+        return "PostgreSQL" if self.database_url.startswith("postgresql") else "SQLite"
+
+
+def database_url_from(raw: str | None, data_dir: Path) -> str:
+    """Accept the usual spellings (postgres://, postgresql://) and pick the async drivers we ship."""
+    if not raw:
+        return f"sqlite+aiosqlite:///{(data_dir / 'llamita.sqlite3').resolve()}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    if raw.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + raw[len("sqlite:///"):]
+    return raw
+
+
+def _persistent_secret(path: Path, given: str | None) -> tuple[str, bool]:
+    """Use the given secret, or one generated once and kept in the data directory."""
+    if given:
+        return given, False
+    if path.exists():
+        return path.read_text().strip(), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(24)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value, True
+
+
+def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None = None) -> Settings:
+    env = os.environ if env is None else env
+    operator = load_operator_config(config_path or (Path(env["LLAMITA_CONFIG"]) if env.get("LLAMITA_CONFIG") else None))
+    data_dir = Path(env.get("LLAMITA_DATA_DIR", "var"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    staff_token, staff_generated = _persistent_secret(data_dir / "staff-token", env.get("LLAMITA_STAFF_TOKEN"))
+    identity_secret, identity_generated = _persistent_secret(
+        data_dir / "identity-secret", env.get("LLAMITA_IDENTITY_SECRET"))
+
+    missing = []
+    slack = None
+    if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):
+        slack = SlackCredentials(
+            bot_token=env["SLACK_BOT_TOKEN"], signing_secret=env["SLACK_SIGNING_SECRET"],
+            app_token=env.get("SLACK_APP_TOKEN") or None, api_url=env.get("SLACK_API_URL") or None)
+    else:
+        missing.append("Slack: off. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
+                       "Socket Mode) after creating the app from manifest.yml; see README, 'Connect Slack'.")
+    try:
+        port = int(env.get("LLAMITA_PORT", "8080"))
+    except ValueError:
+        raise ConfigError(f"LLAMITA_PORT must be a number, got {env.get('LLAMITA_PORT')!r}") from None
+    return Settings(
+        operator=operator,
+        database_url=database_url_from(env.get("DATABASE_URL"), data_dir),
+        host=env.get("LLAMITA_HOST", "127.0.0.1"),
+        port=port,
+        public_url=env.get("LLAMITA_PUBLIC_URL") or None,
+        data_dir=data_dir,
+        staff_token=staff_token,
+        staff_token_generated=staff_generated,
+        identity_secret=identity_secret,
+        identity_secret_generated=identity_generated,
+        slack=slack,
+        redis_url=env.get("REDIS_URL") or None,
+        missing=tuple(missing),
+    )

@@ -1,0 +1,169 @@
+"""What is stored: customers, conversations, messages, cases, claims, case events, and the outbox.
+
+Every table's schema is created by the Alembic migrations in routing/migrations; a test checks
+that these models and the migrations agree.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CaseState(StrEnum):
+    BOT = "bot"              # Llamita is handling the conversation
+    WAITING = "waiting"      # handed over; waiting for a person to claim it
+    CLAIMED = "claimed"      # a person is talking to the customer
+    RESOLVED = "resolved"    # closed by a person
+    ABANDONED = "abandoned"  # closed because nobody could continue it (customer left, nobody claimed)
+
+
+class Author(StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    STAFF = "staff"
+    SYSTEM = "system"   # status lines the customer sees: "Ana joined", "resolved"
+    NOTE = "note"       # staff-only: internal notes, never shown to the customer
+
+
+class Customer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # The website's own id for a signed-in customer (from a verified identity); None for visitors.
+    external_id: str | None = Field(default=None, unique=True, index=True)
+    name: str | None = None
+    email: str | None = None
+    tier: str | None = None
+    account_id: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    id: str = Field(primary_key=True)                # random, unguessable
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    channel: str = "webchat"
+    token_hash: str = Field(index=True)              # sha256 of the session token; the token itself is never stored
+    language: str | None = None
+    brain_memory: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    last_seq: int = 0                                # sequence number of the newest message
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq", name="uq_message_seq"),
+        UniqueConstraint("conversation_id", "client_id", name="uq_message_client_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversation.id", index=True)
+    seq: int                                          # order within the conversation, gap-free
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    author: str                                       # an Author value
+    author_id: str | None = None                      # staff member id for staff messages and notes
+    author_name: str | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    language: str | None = None
+    translation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    client_id: str | None = None                      # the sender's id for the message; a resend is stored once
+    handled: bool = True                              # customer messages: False until Llamita or routing acted on it
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Case(SQLModel, table=True):
+    __table_args__ = (Index("ix_case_state_team", "state", "team"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversation.id", index=True)
+    state: str = CaseState.BOT.value
+    reason: str | None = None
+    team: str | None = None
+    topic: str | None = None
+    language: str | None = None
+    sentiment: float = 0.0
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    signals: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))   # JSON list
+    actions: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))   # JSON list
+    claimed_by: str | None = None
+    claimed_by_name: str | None = None
+    opened_at: datetime = Field(default_factory=utcnow)
+    handed_over_at: datetime | None = None
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+    reminders_sent: int = 0
+
+
+class Claim(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    staff_id: str
+    staff_name: str
+    channel: str                                      # "desk", "slack", "teams"
+    claimed_at: datetime = Field(default_factory=utcnow)
+    released_at: datetime | None = None
+    released_because: str | None = None               # "resolved", "transferred", "taken over"
+
+
+class CaseEvent(SQLModel, table=True):
+    """The case's history, for supervisors' stats and for the people who train Llamita."""
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    kind: str                                         # "opened", "handed_over", "claimed", "transferred", ...
+    actor: str | None = None
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))    # JSON object
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class StaffPost(SQLModel, table=True):
+    """The outbox: what must reach a staff channel (a card, a relayed message), until it has.
+
+    Written in the same transaction as the change it announces, delivered afterwards with retries,
+    so a platform outage or a rate limit delays a post but never loses it.
+    """
+    __table_args__ = (Index("ix_staffpost_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    channel: str                                      # adapter name: "desk", "slack", "teams"
+    target: str                                       # the platform's channel id, decided when queued
+    kind: str                                         # "card", "card_update", "message"
+    status: str = "pending"                           # "pending", "sent", "failed"
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    external_ref: str | None = None                   # the platform's id for what was posted
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffThread(SQLModel, table=True):
+    """Where a case lives on a staff platform: its card, and the thread under it (newest one wins)."""
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    channel: str
+    target: str                                       # the platform channel id
+    card_ref: str = Field(index=True)                 # e.g. Slack message ts of the card
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DemoAccount(SQLModel, table=True):
+    """The demo account store Llamita can act on (freeze an account); seeded on first start."""
+    id: str = Field(primary_key=True)
+    customer_external_id: str = Field(index=True)
+    name: str
+    email: str | None = None
+    tier: str = "standard"
+    frozen: bool = False
+    frozen_at: datetime | None = None
+    frozen_reason: str | None = None
+
+
+class DemoBooking(SQLModel, table=True):
+    reference: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="demoaccount.id", index=True)
+    summary: str
+    departure: str | None = None
+    status: str = "confirmed"
