@@ -24,11 +24,13 @@ class MessageView:
     text: str
     at: datetime
     translation: str | None = None
+    client_id: str | None = None     # the sender's own id for the message, so a sender can match its echo
 
     @classmethod
     def of(cls, message: Message, agent_name: str) -> "MessageView":
         name = message.author_name or (agent_name if message.author == Author.BOT else None)
-        return cls(message.seq, message.author, name, message.text, message.created_at, message.translation)
+        return cls(message.seq, message.author, name, message.text, message.created_at, message.translation,
+                   message.client_id if message.author == Author.CUSTOMER else None)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,202 @@
+"""The local staff desk: the embedded staff channel, used when Slack and Teams are not configured.
+
+It is the reference implementation of routing.channels.StaffChannel: cards and relayed messages
+reach it through the outbox like any platform, and it pushes them live to open desk pages. Staff
+act through its JSON API (claim, reply, resolve, transfer), which calls the routing service.
+
+Access: a staff token (LLAMITA_STAFF_TOKEN, or generated and printed at start-up). Opening
+/desk?token=... stores it in an HttpOnly, SameSite=Strict cookie; API clients may send
+`Authorization: Bearer <token>` instead. Each person gives their name on the page (X-Staff-Name).
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from routing.channels import Delivery
+from routing.config import Settings, TeamConfig
+from routing.hub import STAFF_TOPIC
+from routing.lifecycle import IllegalMove
+from routing.service import CaseNotFound, RoutingService
+from routing.views import CaseView, MessageView, StaffMember, format_wait
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "llamita_staff"
+_NAME = re.compile(r"^[\w .'-]{1,40}$", re.UNICODE)
+
+
+def case_json(case: CaseView) -> dict:
+    data = asdict(case)
+    data["waited"] = format_wait(case.waited_seconds)
+    data["waited_seconds"] = round(case.waited_seconds)
+    for key in ("opened_at", "handed_over_at", "claimed_at", "closed_at"):
+        data[key] = data[key].isoformat() if data[key] else None
+    data["recent"] = [message_json(m) for m in case.recent]
+    return data
+
+
+def message_json(message: MessageView) -> dict:
+    return {"seq": message.seq, "author": message.author, "name": message.name, "text": message.text,
+            "at": message.at.isoformat(), "translation": message.translation}
+
+
+class Desk:
+    name = "desk"
+
+    def __init__(self, service: RoutingService, settings: Settings):
+        self.service = service
+        self.settings = settings
+
+    # -- StaffChannel: every team's cases show on the desk.
+    def target_for(self, team: TeamConfig) -> str | None:
+        return team.id
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        await self.service.hub.publish(STAFF_TOPIC, {
+            "type": delivery.kind, "case_id": delivery.case.id,
+            "seq": delivery.message.seq if delivery.message else None})
+        return f"desk:{delivery.case.id}"
+
+    # -- pages and API
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/desk", self.page)
+        app.router.add_get("/desk/ws", self.socket)
+        app.router.add_get("/desk/api/teams", self.teams)
+        app.router.add_get("/desk/api/cases", self.list_cases)
+        app.router.add_get("/desk/api/cases/{case_id:\\d+}", self.show_case)
+        app.router.add_post("/desk/api/cases/{case_id:\\d+}/claim", self.claim)
+        app.router.add_post("/desk/api/cases/{case_id:\\d+}/messages", self.reply)
+        app.router.add_post("/desk/api/cases/{case_id:\\d+}/resolve", self.resolve)
+        app.router.add_post("/desk/api/cases/{case_id:\\d+}/transfer", self.transfer)
+
+    def _authorised(self, request: web.Request) -> bool:
+        given = request.cookies.get(COOKIE, "")
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            given = header[len("Bearer "):]
+        return bool(given) and hmac.compare_digest(given.encode(), self.settings.staff_token.encode())
+
+    def _require(self, request: web.Request) -> None:
+        if not self._authorised(request):
+            raise web.HTTPUnauthorized(text='{"error": "staff token required"}', content_type="application/json")
+
+    def _staff(self, request: web.Request) -> StaffMember:
+        self._require(request)
+        name = request.headers.get("X-Staff-Name", "").strip()
+        if not _NAME.match(name):
+            raise web.HTTPBadRequest(text='{"error": "tell us your name (X-Staff-Name, up to 40 letters)"}',
+                                     content_type="application/json")
+        return StaffMember(id="desk:" + name.lower(), name=name, channel=self.name)
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        token = request.query.get("token")
+        if token is not None:
+            if not hmac.compare_digest(token.encode(), self.settings.staff_token.encode()):
+                return web.FileResponse(STATIC / "desk-login.html", status=401)
+            response = web.HTTPFound("/desk")
+            response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/desk")
+            raise response
+        if not self._authorised(request):
+            return web.FileResponse(STATIC / "desk-login.html", status=401)
+        return web.FileResponse(STATIC / "desk.html")
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        self._require(request)
+        ws = web.WebSocketResponse(heartbeat=25)
+        await ws.prepare(request)
+        async with self.service.hub.subscribe(STAFF_TOPIC) as events:
+            async def forward():
+                while True:
+                    await ws.send_json(await events.get())
+
+            pusher = asyncio.create_task(forward())
+            try:
+                async for frame in ws:
+                    if frame.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                        break
+            finally:
+                pusher.cancel()
+        return ws
+
+    async def teams(self, request: web.Request) -> web.Response:
+        self._require(request)
+        return web.json_response([{"id": t.id, "name": t.name, "languages": list(t.languages)}
+                                  for t in self.service.operator.teams])
+
+    async def list_cases(self, request: web.Request) -> web.Response:
+        self._require(request)
+        cases = await self.service.open_cases(request.query.get("team") or None)
+        return web.json_response([case_json(case) for case in cases])
+
+    async def show_case(self, request: web.Request) -> web.Response:
+        self._require(request)
+        case = await self._case(request)
+        messages = await self.service.messages_after(case.conversation_id, 0, for_staff=True)
+        return web.json_response({"case": case_json(case), "messages": [message_json(m) for m in messages]})
+
+    async def claim(self, request: web.Request) -> web.Response:
+        staff = self._staff(request)
+        body = await self._body(request)
+        outcome = await self._act(self.service.claim(self._case_id(request), staff,
+                                                     take_over=bool(body.get("take_over"))))
+        status = 200 if outcome.won else 409
+        return web.json_response({"won": outcome.won, "holder": outcome.holder_name,
+                                  "case": case_json(outcome.case)}, status=status)
+
+    async def reply(self, request: web.Request) -> web.Response:
+        staff = self._staff(request)
+        body = await self._body(request)
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > 4000:
+            raise web.HTTPBadRequest(text='{"error": "a reply needs 1 to 4000 characters of text"}',
+                                     content_type="application/json")
+        client_id = body.get("id") if isinstance(body.get("id"), str) else None
+        outcome = await self._act(self.service.staff_message(
+            self._case_id(request), staff, text, external_id=f"desk:{client_id}" if client_id else None))
+        return web.json_response({"to_customer": outcome.to_customer, "duplicate": outcome.duplicate,
+                                  "message": message_json(outcome.message) if outcome.message else None})
+
+    async def resolve(self, request: web.Request) -> web.Response:
+        staff = self._staff(request)
+        case = await self._act(self.service.resolve(self._case_id(request), staff))
+        return web.json_response({"case": case_json(case)})
+
+    async def transfer(self, request: web.Request) -> web.Response:
+        staff = self._staff(request)
+        body = await self._body(request)
+        case = await self._act(self.service.transfer(self._case_id(request), str(body.get("team", "")), staff))
+        return web.json_response({"case": case_json(case)})
+
+    # -- helpers
+    @staticmethod
+    def _case_id(request: web.Request) -> int:
+        return int(request.match_info["case_id"])
+
+    async def _case(self, request: web.Request) -> CaseView:
+        return await self._act(self.service.case(self._case_id(request), recent=0))
+
+    @staticmethod
+    async def _body(request: web.Request) -> dict:
+        if not request.can_read_body:
+            return {}
+        try:
+            body = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest(text='{"error": "the body must be JSON"}', content_type="application/json")
+        return body if isinstance(body, dict) else {}
+
+    @staticmethod
+    async def _act(awaitable):
+        """Turn the service's refusals into clear HTTP answers (never a 500 with a stack trace)."""
+        try:
+            return await awaitable
+        except CaseNotFound:
+            raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+        except (IllegalMove, ValueError) as refused:
+            raise web.HTTPConflict(text=json.dumps({"error": str(refused)}), content_type="application/json")

@@ -1,0 +1,159 @@
+"""The one web process hosting every edge: the web chat, the desk, Slack's endpoints, health.
+
+`create_app` is the composition root: it builds the store, the hub, the brain and the service from
+the settings, plugs in every channel, and starts the background work (migrations, the outbox) when
+the application starts. Nothing is created at import time.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from aiohttp import web
+
+from adapters.desk import Desk
+from adapters.webchat import WebChat
+from bot.decision import Brain
+from bot.offline import OfflineBrain
+from routing.channels import StaffChannel
+from routing.config import Settings
+from routing.demo_store import seed_demo_store
+from routing.hub import Hub, LocalHub, RedisHub
+from routing.outbox import Outbox
+from routing.service import RoutingService
+from routing.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Edge(Protocol):
+    """An adapter hosted by the server: it adds its routes, and may run work of its own."""
+    name: str
+
+    def mount(self, app: web.Application) -> None: ...
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    hub: Hub
+    service: RoutingService
+    outbox: Outbox
+    edges: list = field(default_factory=list)
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def build_runtime(settings: Settings, brain: Brain | None = None) -> Runtime:
+    store = Store(settings.database_url)
+    hub: Hub = RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
+    operator = settings.operator
+    service = RoutingService(store, hub, operator, brain or OfflineBrain(operator.policy()))
+    webchat = WebChat(service, settings)
+    desk = Desk(service, settings)
+    edges: list = [webchat, desk]
+    channels: list[StaffChannel] = [desk]
+    if settings.slack is not None:
+        from adapters.slack import SlackChannel  # only deployments with Slack credentials load Bolt
+
+        slack = SlackChannel(service, settings)
+        edges.append(slack)
+        channels.append(slack)
+    service.staff_channels = channels
+    return Runtime(settings, store, hub, service, Outbox(service, channels), edges)
+
+
+def create_app(settings: Settings, brain: Brain | None = None) -> web.Application:
+    runtime = build_runtime(settings, brain)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers])
+    app[RUNTIME] = runtime
+    for edge in runtime.edges:
+        edge.mount(app)
+    app.router.add_get("/healthz", health)
+    app.cleanup_ctx.append(_lifetime)
+    return app
+
+
+async def _lifetime(app: web.Application):
+    runtime = app[RUNTIME]
+    await runtime.store.migrate()
+    await seed_demo_store(runtime.store)
+    if isinstance(runtime.hub, RedisHub):
+        await runtime.hub.start()
+    for edge in runtime.edges:
+        if start := getattr(edge, "start", None):
+            await start()
+    runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
+    runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
+    yield
+    for task in runtime.tasks:
+        task.cancel()
+    for task in runtime.tasks:
+        with suppress(asyncio.CancelledError, Exception):
+            await task
+    for edge in runtime.edges:
+        if stop := getattr(edge, "stop", None):
+            await stop()
+    await runtime.hub.close()
+    await runtime.store.close()
+
+
+async def _answer_leftovers(service: RoutingService) -> None:
+    """Messages stored just before a crash or restart still get Llamita's answer."""
+    for conversation_id in await service.unhandled_conversations():
+        try:
+            await service.respond(conversation_id)
+        except Exception:
+            log.exception("could not answer the pending messages of conversation %s", conversation_id)
+
+
+async def health(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    counts = await runtime.service.counts_by_state()
+    return web.json_response({"status": "ok", "database": runtime.settings.database_kind, "cases": counts})
+
+
+_PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "text/html":
+        response.headers.setdefault("Content-Security-Policy", _PAGE_POLICY)
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def startup_report(settings: Settings) -> str:
+    """What `llamita serve` prints: what is on, what is off and how to turn it on, and where to go."""
+    base = settings.base_url
+    lines = [
+        f"Llamita for {settings.operator.company} is starting.",
+        f"  Database:   {settings.database_kind}"
+        + ("" if settings.database_kind == "PostgreSQL" else f" ({settings.database_url.split('///')[-1]}); "
+           "set DATABASE_URL=postgresql://... for production"),
+        "  Brain:      offline (no network, no API key)",
+        f"  Web chat:   {base}/   (embed with <script src=\"{base}/widget.js\"></script>)",
+        f"  Staff desk: {base}/desk?token={settings.staff_token}",
+    ]
+    if settings.staff_token_generated:
+        lines.append(f"              (token generated and kept in {settings.data_dir}/staff-token; "
+                     "set LLAMITA_STAFF_TOKEN to choose your own)")
+    if settings.slack:
+        mode = "Socket Mode" if settings.slack.socket_mode else f"HTTP mode, events at {base}/slack/events"
+        lines.append(f"  Slack:      on ({mode})")
+    lines.append(f"  Fan-out:    {'Redis at ' + settings.redis_url if settings.redis_url else 'in-process (one worker)'}")
+    for missing in settings.missing:
+        lines.append(f"  {missing}")
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        lines.append(f"  Note: listening on {settings.host}; the desk is reachable from other machines.")
+    return "\n".join(lines)

@@ -1,0 +1,258 @@
+"""The website chat: the embeddable widget, the demo page, and the customer's WebSocket.
+
+Protocol (docs/webchat-protocol.md): the client opens /chat/ws and says hello (with its session token
+to resume, the last sequence number it has shown, and optionally a signed identity); every message
+it sends carries its own id and is acknowledged with a sequence number only once it is stored;
+everything the customer should see arrives as numbered `message` frames, re-sent from the client's
+last number after a reconnect, so nothing is lost and nothing is shown twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from adapters.identity import sign_identity, verify_identity
+from routing.config import Settings
+from routing.demo_store import demo_accounts
+from routing.hub import conversation_topic
+from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService
+from routing.views import MessageView
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+MAX_FRAME_BYTES = 64 * 1024
+HELLO_TIMEOUT = 10.0
+MAX_CLIENT_ID = 100
+
+
+@dataclass
+class RateLimit:
+    """Token bucket: a burst of `capacity` messages, then `per_second` on average."""
+    capacity: float = 5.0
+    per_second: float = 1.0
+    tokens: float = 5.0
+    updated: float = field(default_factory=time.monotonic)
+
+    def allow(self) -> tuple[bool, float]:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.per_second)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True, 0.0
+        return False, (1 - self.tokens) / self.per_second
+
+
+def message_frame(message: MessageView) -> dict:
+    frame = {"type": "message", "seq": message.seq, "author": message.author, "name": message.name,
+             "text": message.text, "at": message.at.isoformat()}
+    if message.client_id:
+        frame["id"] = message.client_id
+    return frame
+
+
+def error_frame(code: str, message: str, **extra) -> dict:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+class WebChat:
+    """The customer-facing channel. Mounts the widget, the demo page and /chat/ws."""
+
+    name = "webchat"
+
+    def __init__(self, service: RoutingService, settings: Settings):
+        self.service = service
+        self.settings = settings
+        self._background: set[asyncio.Task] = set()
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_get("/", self.demo_page)
+        app.router.add_get("/widget.js", self.widget)
+        app.router.add_get("/chat/ws", self.socket)
+        app.router.add_get("/chat/demo-identity/{customer}", self.demo_identity)
+
+    async def demo_page(self, _request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / "index.html")
+
+    async def widget(self, _request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "no-cache"})
+
+    async def demo_identity(self, request: web.Request) -> web.Response:
+        """Signs a demo customer in, as the Llama Travel website's server would (demo page only)."""
+        customer = request.match_info["customer"]
+        account = next((a for a in demo_accounts() if a["customer"] == customer), None)
+        if account is None:
+            raise web.HTTPNotFound(text="no such demo customer")
+        claims = {"id": account["customer"], "name": account["name"], "email": account.get("email"),
+                  "tier": account.get("tier"), "exp": int(time.time()) + 3600}
+        return web.json_response({"identity": sign_identity(self.settings.identity_secret, claims)})
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
+        await ws.prepare(request)
+        try:
+            hello = await self._hello(ws)
+            if hello is not None:
+                chat, delivered = hello
+                await Conversation(self, ws, chat, delivered).run()
+        except ConnectionResetError:
+            pass
+        finally:
+            await ws.close()
+        return ws
+
+    async def _hello(self, ws: web.WebSocketResponse) -> tuple[ChatSession, int] | None:
+        """Read the client's hello and find (or start) its conversation."""
+        try:
+            frame = await ws.receive(timeout=HELLO_TIMEOUT)
+        except asyncio.TimeoutError:
+            await ws.send_json(error_frame("hello_timeout", "Say hello first: {\"type\": \"hello\"}."))
+            return None
+        if frame.type != WSMsgType.TEXT:
+            return None
+        try:
+            hello = json.loads(frame.data)
+        except ValueError:
+            hello = None
+        if not isinstance(hello, dict) or hello.get("type") != "hello":
+            await ws.send_json(error_frame("bad_hello", "The first frame must be {\"type\": \"hello\"}."))
+            return None
+
+        identity_token = hello.get("identity")
+        identity = verify_identity(self.settings.identity_secret, identity_token) if identity_token else None
+        chat = None
+        token = hello.get("token")
+        if isinstance(token, str) and token:
+            chat = await self.service.resume_conversation(token[:200])
+            if chat is None:
+                await ws.send_json(error_frame(
+                    "session_expired", "That chat session is no longer known; starting a new conversation."))
+        if chat is None:
+            chat = await self.service.start_conversation(identity)
+        last_seq = hello.get("last_seq")
+        delivered = last_seq if isinstance(last_seq, int) and 0 <= last_seq <= chat.last_seq else 0
+        await ws.send_json({
+            "type": "welcome", "conversation": chat.conversation_id, "token": chat.token,
+            "state": chat.state, "agent": chat.agent_name, "last_seq": chat.last_seq,
+            "customer": chat.customer_name, "agent_name": self.service.operator.agent_name,
+            "identity": "verified" if identity else ("rejected" if identity_token else "anonymous"),
+            "limits": {"max_chars": MAX_MESSAGE_CHARS},
+        })
+        return chat, delivered
+
+    def run_in_background(self, coroutine) -> None:
+        # Llamita's reply must not die with the socket: the message is stored and must be answered.
+        task = asyncio.create_task(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+
+class Conversation:
+    """One open socket: reads the customer's frames and pushes what they should see."""
+
+    def __init__(self, chat: WebChat, ws: web.WebSocketResponse, session: ChatSession, delivered: int):
+        self.chat, self.ws, self.session = chat, ws, session
+        self.service = chat.service
+        self.delivered = delivered
+        self.rate = RateLimit()
+        self.send_lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        topic = conversation_topic(self.session.conversation_id)
+        async with self.service.hub.subscribe(topic) as events:
+            await self.push_new()
+            pusher = asyncio.create_task(self.push_loop(events))
+            try:
+                await self.read_loop()
+            finally:
+                pusher.cancel()
+
+    async def send(self, frame: dict) -> None:
+        async with self.send_lock:
+            if not self.ws.closed:
+                await self.ws.send_json(frame)
+
+    async def push_new(self) -> None:
+        async with self.send_lock:
+            for message in await self.service.messages_after(self.session.conversation_id, self.delivered):
+                if self.ws.closed:
+                    return
+                await self.ws.send_json(message_frame(message))
+                self.delivered = message.seq
+
+    async def push_loop(self, events: asyncio.Queue) -> None:
+        while True:
+            event = await events.get()
+            if event.get("type") == "message":
+                await self.push_new()
+            elif event.get("type") in ("status", "typing"):
+                await self.send(event)
+
+    async def read_loop(self) -> None:
+        async for frame in self.ws:
+            if frame.type == WSMsgType.TEXT:
+                await self.on_text(frame.data)
+            elif frame.type == WSMsgType.BINARY:
+                await self.send(error_frame("text_only", "Send JSON text frames, not binary data."))
+            elif frame.type == WSMsgType.ERROR:
+                break
+
+    async def on_text(self, raw: str) -> None:
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            await self.send(error_frame("bad_frame", "That frame is not valid JSON."))
+            return
+        if not isinstance(frame, dict):
+            await self.send(error_frame("bad_frame", "A frame is a JSON object with a \"type\"."))
+            return
+        kind = frame.get("type")
+        if kind == "message":
+            await self.on_message(frame)
+        elif kind == "typing":
+            await self.service.typing(self.session.conversation_id, "customer")
+        elif kind == "ping":
+            await self.send({"type": "pong"})
+        else:
+            await self.send(error_frame("unknown_type", f"Unknown frame type {str(kind)[:40]!r}."))
+
+    async def on_message(self, frame: dict) -> None:
+        client_id, text = frame.get("id"), frame.get("text")
+        if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID):
+            await self.send(error_frame("bad_id", f"A message id is a string of at most {MAX_CLIENT_ID} characters."))
+            return
+        if not isinstance(text, str) or not text.strip():
+            await self.send(error_frame("empty", "That message is empty.", id=client_id))
+            return
+        if len(text) > MAX_MESSAGE_CHARS:
+            await self.send(error_frame("too_long", f"Messages are limited to {MAX_MESSAGE_CHARS} characters; "
+                                        "please split it in parts.", id=client_id))
+            return
+        allowed, wait = self.rate.allow()
+        if not allowed:
+            await self.send(error_frame("rate_limited", "You're sending messages very quickly; "
+                                        "please wait a moment.", id=client_id, retry_after=round(wait, 1)))
+            return
+        try:
+            receipt = await self.service.receive(self.session.conversation_id, text, client_id)
+        except Exception:
+            # Not stored, so not acknowledged: the client keeps the message and sends it again.
+            log.exception("could not store a message in conversation %s", self.session.conversation_id)
+            await self.send(error_frame("not_stored", "We could not save that message; it will be sent again.",
+                                        id=client_id, retry_after=2))
+            return
+        await self.send({"type": "ack", "id": client_id, "seq": receipt.seq, "duplicate": receipt.duplicate})
+        if not receipt.duplicate:
+            await self.send({"type": "typing", "who": self.service.operator.agent_name})
+            self.chat.run_in_background(self.service.respond(self.session.conversation_id))
