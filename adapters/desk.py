@@ -17,7 +17,7 @@ import re
 from dataclasses import asdict
 from pathlib import Path
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
@@ -52,6 +52,7 @@ class Desk:
     def __init__(self, service: RoutingService, settings: Settings):
         self.service = service
         self.settings = settings
+        self._sockets: set[web.WebSocketResponse] = set()
 
     # -- StaffChannel: every team's cases show on the desk.
     def target_for(self, team: TeamConfig) -> str | None:
@@ -110,6 +111,7 @@ class Desk:
         self._require(request)
         ws = web.WebSocketResponse(heartbeat=25)
         await ws.prepare(request)
+        self._sockets.add(ws)
         async with self.service.hub.subscribe(STAFF_TOPIC) as events:
             async def forward():
                 while True:
@@ -122,7 +124,12 @@ class Desk:
                         break
             finally:
                 pusher.cancel()
+                self._sockets.discard(ws)
         return ws
+
+    async def close_connections(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
 
     async def teams(self, request: web.Request) -> web.Response:
         self._require(request)

@@ -77,7 +77,14 @@ def create_app(settings: Settings, brain: Brain | None = None) -> web.Applicatio
         edge.mount(app)
     app.router.add_get("/healthz", health)
     app.cleanup_ctx.append(_lifetime)
+    app.on_shutdown.append(_close_connections)
     return app
+
+
+async def _close_connections(app: web.Application) -> None:
+    for edge in app[RUNTIME].edges:
+        if close := getattr(edge, "close_connections", None):
+            await close()
 
 
 async def _lifetime(app: web.Application):

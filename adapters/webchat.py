@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from adapters.identity import sign_identity, verify_identity
 from routing.config import Settings
@@ -71,6 +71,7 @@ class WebChat:
         self.service = service
         self.settings = settings
         self._background: set[asyncio.Task] = set()
+        self._sockets: set[web.WebSocketResponse] = set()
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/", self.demo_page)
@@ -97,6 +98,7 @@ class WebChat:
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
+        self._sockets.add(ws)
         try:
             hello = await self._hello(ws)
             if hello is not None:
@@ -105,8 +107,14 @@ class WebChat:
         except ConnectionResetError:
             pass
         finally:
+            self._sockets.discard(ws)
             await ws.close()
         return ws
+
+    async def close_connections(self) -> None:
+        """On shutdown: tell every client to reconnect (to this server restarted, or another worker)."""
+        for ws in list(self._sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
 
     async def _hello(self, ws: web.WebSocketResponse) -> tuple[ChatSession, int] | None:
         """Read the client's hello and find (or start) its conversation."""
