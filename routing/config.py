@@ -97,25 +97,28 @@ class OperatorConfig(_Strict):
             raise ValueError("list at least one language your staff work in")
         return _language_codes(value)
 
-    @model_validator(mode="after")
-    def _references_resolve(self) -> "OperatorConfig":
+    def reference_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Cross-references the schema alone cannot check, each with where in the file it is."""
         ids = [team.id for team in self.teams]
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         if not ids:
-            raise ValueError("configure at least one team")
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"team ids must be unique, got {ids}")
+            problems.append((("teams",), "configure at least one team"))
+        for index, team_id in enumerate(ids):
+            if team_id in ids[:index]:
+                problems.append((("teams", index, "id"), f"team id {team_id!r} is used twice"))
         for reason, team in self.routing.items():
             if reason not in REASONS or reason == "hot_topic":
-                raise ValueError(f"routing: {reason!r} is not a hand-over reason "
-                                 f"(one of {', '.join(r for r in REASONS if r != 'hot_topic')})")
-            if team not in ids:
-                raise ValueError(f"routing: {reason} goes to unknown team {team!r}; teams are {ids}")
-        for topic in self.hot_topics:
+                problems.append((("routing", reason), f"{reason!r} is not a hand-over reason (one of "
+                                 f"{', '.join(r for r in REASONS if r != 'hot_topic')})"))
+            elif team not in ids:
+                problems.append((("routing", reason), f"unknown team {team!r}; teams are {ids}"))
+        for index, topic in enumerate(self.hot_topics):
             if topic.team not in ids:
-                raise ValueError(f"hot topic {topic.id!r} goes to unknown team {topic.team!r}; teams are {ids}")
+                problems.append((("hot_topics", index, "team"),
+                                 f"hot topic {topic.id!r} goes to unknown team {topic.team!r}; teams are {ids}"))
         if self.default_team is not None and self.default_team not in ids:
-            raise ValueError(f"default_team {self.default_team!r} is not one of {ids}")
-        return self
+            problems.append((("default_team",), f"{self.default_team!r} is not one of the teams {ids}"))
+        return problems
 
     @property
     def fallback_team(self) -> str:
@@ -162,15 +165,15 @@ def load_operator_config(path: Path | None = None) -> OperatorConfig:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}:1: expected a mapping of settings (company, teams, ...)")
     try:
-        return OperatorConfig.model_validate(data)
+        config = OperatorConfig.model_validate(data)
+        found = config.reference_problems()
     except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            line = _line_of(root, item["loc"])
-            dotted = ".".join(str(part) for part in item["loc"]) or "(top level)"
-            message = item["msg"].removeprefix("Value error, ")
-            problems.append(f"{path}:{line}: {dotted}: {message}")
-        raise ConfigError("the operator config has problems:\n  " + "\n  ".join(problems)) from None
+        found = [(item["loc"], item["msg"].removeprefix("Value error, ")) for item in error.errors()]
+    if not found:
+        return config
+    problems = [f"{path}:{_line_of(root, loc)}: {'.'.join(str(part) for part in loc) or '(top level)'}: {message}"
+                for loc, message in found]
+    raise ConfigError("the operator config has problems:\n  " + "\n  ".join(problems))
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:

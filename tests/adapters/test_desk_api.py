@@ -1,0 +1,90 @@
+"""The local staff desk's API: who may use it, and how claims and replies behave for its users."""
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from tests.chat_client import ChatClient
+from tests.servers import STAFF_TOKEN, running_server
+
+
+def staff(name: str) -> dict:
+    return {"Authorization": f"Bearer {STAFF_TOKEN}", "X-Staff-Name": name}
+
+
+@pytest.fixture
+async def server(store, database_url, tmp_path):
+    async with running_server(tmp_path, database_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def waiting_case(server, http):
+    customer = ChatClient(http, server.ws_url)
+    await customer.connect()
+    await customer.send("I want to talk to a person")
+    await customer.message_from("bot")
+    [case] = await (await http.get(server.url + "/desk/api/cases", headers=staff("Ana"))).json()
+    yield case
+    await customer.close()
+
+
+async def test_the_desk_api_refuses_requests_without_the_staff_token(server, http):
+    response = await http.get(server.url + "/desk/api/cases")
+    assert response.status == 401
+    response = await http.get(server.url + "/desk/api/cases", headers={"Authorization": "Bearer wrong"})
+    assert response.status == 401
+
+
+async def test_the_desk_page_asks_for_the_token_and_sets_a_strict_cookie_when_given(server, http):
+    assert (await http.get(server.url + "/desk", allow_redirects=False)).status == 401
+    response = await http.get(f"{server.url}/desk?token={STAFF_TOKEN}", allow_redirects=False)
+    assert response.status == 302
+    cookie = response.cookies["llamita_staff"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+
+
+async def test_a_waiting_case_shows_as_a_card_with_what_the_person_needs(waiting_case):
+    assert waiting_case["state"] == "waiting" and waiting_case["reason"] == "human_request"
+    assert waiting_case["team_name"] == "Customer Engagement"
+    assert [m["author"] for m in waiting_case["recent"]][-2:] == ["customer", "bot"]
+
+
+async def test_the_second_of_two_simultaneous_claims_is_told_who_has_it(server, http, waiting_case):
+    url = f"{server.url}/desk/api/cases/{waiting_case['id']}/claim"
+    first, second = await asyncio.gather(http.post(url, headers=staff("Ana")), http.post(url, headers=staff("Bruno")))
+    assert sorted([first.status, second.status]) == [200, 409]
+    loser = first if first.status == 409 else second
+    winner_name = (await (second if loser is first else first).json())["holder"]
+    assert (await loser.json())["holder"] == winner_name
+
+
+async def test_replying_before_claiming_keeps_the_words_as_an_internal_note(server, http, waiting_case):
+    response = await http.post(f"{server.url}/desk/api/cases/{waiting_case['id']}/messages",
+                               headers=staff("Bruno"), json={"text": "looks like a refund case"})
+    assert (await response.json())["to_customer"] is False
+
+
+async def test_a_staff_member_must_say_who_they_are(server, http, waiting_case):
+    response = await http.post(f"{server.url}/desk/api/cases/{waiting_case['id']}/claim",
+                               headers={"Authorization": f"Bearer {STAFF_TOKEN}"})
+    assert response.status == 400
+
+
+async def test_resolving_a_resolved_case_is_a_clear_conflict_not_a_crash(server, http, waiting_case):
+    url = f"{server.url}/desk/api/cases/{waiting_case['id']}/resolve"
+    assert (await http.post(url, headers=staff("Ana"))).status == 200
+    again = await http.post(url, headers=staff("Ana"))
+    assert again.status == 409 and "resolved" in (await again.json())["error"]
+
+
+async def test_an_unknown_case_is_a_404(server, http):
+    assert (await http.post(server.url + "/desk/api/cases/999/claim", headers=staff("Ana"))).status == 404
