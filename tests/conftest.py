@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.offline import OfflineBrain
 from routing.config import load_operator_config
@@ -60,17 +61,29 @@ def database_url(request, tmp_path: Path) -> str:
     return request.getfixturevalue("postgres_database")
 
 
-@pytest.fixture
-async def store(database_url: str):
-    store = Store(database_url)
+async def prepared_store(url: str) -> Store:
+    """A migrated, empty database with the demo accounts seeded."""
+    store = Store(url)
     await store.migrate()
     if not store.is_sqlite:
         async with store.engine.begin() as connection:
-            from sqlalchemy import text
-
             await connection.execute(text(
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES) + " RESTART IDENTITY CASCADE"))
     await seed_demo_store(store)
+    return store
+
+
+@pytest.fixture
+async def store(database_url: str):
+    store = await prepared_store(database_url)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def postgres_store(postgres_database: str):
+    """For behaviour that only exists on PostgreSQL (several workers sharing one database)."""
+    store = await prepared_store(postgres_database)
     yield store
     await store.close()
 
