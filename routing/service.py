@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.decision import Brain, CustomerProfile, Decision, Memory, Turn
+from bot.decision import Action, Brain, CustomerProfile, Decision, Memory, Signal, Turn
 from bot.status_lines import status_line
 from routing.channels import StaffChannel
 from routing.config import OperatorConfig
@@ -213,6 +213,16 @@ class RoutingService:
         async with self.store.session() as session:
             return await self._view(session, await self._get_case(session, case_id), recent=recent)
 
+    async def case_for_thread(self, channel: str, card_ref: str, target: str | None = None) -> int | None:
+        """The case whose card on a staff channel is `card_ref` (for Slack: the card message's ts, which
+        is also the thread_ts of every reply under it); `target` narrows it to one platform channel."""
+        async with self.store.session() as session:
+            query = select(StaffThread.case_id).where(StaffThread.channel == channel,
+                                                      StaffThread.card_ref == card_ref)
+            if target is not None:
+                query = query.where(StaffThread.target == target)
+            return (await session.exec(query.order_by(col(StaffThread.id).desc()))).first()
+
     async def claim(self, case_id: int, staff: StaffMember, *, take_over: bool = False) -> ClaimOutcome:
         """Exactly one of several simultaneous claims wins; the others learn who has the case."""
         now = self.clock()
@@ -331,7 +341,16 @@ class RoutingService:
                              status={"state": CaseState.WAITING.value, "agent": None} if decision.hands_over else None)
 
     def _decide(self, text: str, memory: Memory, history: Sequence[Turn], profile: CustomerProfile | None) -> Decision:
-        return self.brain.decide(text, memory, history, profile)
+        try:
+            return self.brain.decide(text, memory, history, profile)
+        except Exception:
+            # A broken brain must not lose the customer: apologise (never with the error) and bring in people.
+            log.exception("the brain failed on a message; handing the conversation over")
+            language = memory.language or "en"
+            return Decision(Action.HANDOVER, status_line("trouble", language), language, memory,
+                            reason="edge_case", team=self.operator.fallback_team,
+                            signals=(Signal("system.brain_error"),),
+                            summary="Llamita failed to process the last message; please read the conversation.")
 
     async def _hand_over(self, session: AsyncSession, case: Case, decision: Decision,
                          profile: CustomerProfile | None) -> str:

@@ -141,3 +141,20 @@ async def test_empty_and_oversized_messages_are_refused(service, text):
 def test_a_resolved_case_cannot_be_claimed():
     with pytest.raises(IllegalMove):
         next_state(CaseState.RESOLVED, CaseMove.CLAIM)
+
+
+class BrokenBrain:
+    def decide(self, message, memory, history=(), customer=None):
+        raise RuntimeError("secret internal detail")
+
+
+async def test_when_the_brain_fails_the_customer_gets_an_apology_and_a_person_not_the_error(store, hub, operator):
+    from routing.service import RoutingService
+
+    service = RoutingService(store, hub, operator, BrokenBrain())
+    chat = await service.start_conversation()
+    await say(service, chat.conversation_id, "hello")
+    reply = (await service.messages_after(chat.conversation_id, 0))[-1]
+    assert reply.author == "bot" and "secret" not in reply.text and "colleague" in reply.text
+    [case] = await service.open_cases()
+    assert (case.state, case.reason) == ("waiting", "edge_case")
