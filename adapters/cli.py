@@ -61,8 +61,9 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def triage_command(args: argparse.Namespace) -> int:
-    from bot.offline import OfflineBrain
     from bot.triage import triage_stream
+
+    from bot.offline import OfflineBrain
 
     policy = load_operator_config(args.config).policy()
     triage_stream(OfflineBrain(policy), sys.stdin, sys.stdout, policy)

@@ -158,7 +158,8 @@ def startup_report(settings: Settings) -> str:
     if settings.slack:
         mode = "Socket Mode" if settings.slack.socket_mode else f"HTTP mode, events at {base}/slack/events"
         lines.append(f"  Slack:      on ({mode})")
-    lines.append(f"  Fan-out:    {'Redis at ' + settings.redis_url if settings.redis_url else 'in-process (one worker)'}")
+    fan_out = f"Redis at {settings.redis_url}" if settings.redis_url else "in-process (one worker)"
+    lines.append(f"  Fan-out:    {fan_out}")
     for missing in settings.missing:
         lines.append(f"  {missing}")
     if settings.host not in ("127.0.0.1", "localhost", "::1"):

@@ -34,7 +34,8 @@ QUESTIONS = ["How many bags can I bring?", "Can my cat travel in the cabin?", "H
 def summary(name: str, samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    return f"{name:10} median {statistics.median(ordered) * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms   (n={len(ordered)})"
+    median = statistics.median(ordered)
+    return f"{name:10} median {median * 1000:7.2f} ms   p95 {p95 * 1000:7.2f} ms   (n={len(ordered)})"
 
 
 async def baseline(count: int) -> list[float]:
@@ -90,7 +91,8 @@ async def through_llamita(count: int, database_url: str | None) -> dict[str, lis
                 started = time.perf_counter()
                 await http.post(f"{server.url}/desk/api/cases/{case['id']}/messages", headers=desk,
                                 json={"text": f"reply {n}", "id": f"r{n}"})
-                await customer.next_frame(lambda f: f["type"] == "message" and f["text"] == f"reply {n}")
+                expected = f"reply {n}"
+                await customer.next_frame(lambda f, text=expected: f["type"] == "message" and f["text"] == text)
                 results["relay"].append(time.perf_counter() - started)
             await customer.close()
     return results

@@ -28,8 +28,19 @@ from routing.config import OperatorConfig
 from routing.hub import STAFF_TOPIC, Hub, conversation_topic
 from routing.lifecycle import OPEN_STATES, WITH_PEOPLE, CaseMove, IllegalMove, next_state
 from routing.models import (
-    Author, Case, CaseEvent, CaseState, Claim, Conversation, Customer, DemoAccount, DemoBooking, Message,
-    StaffPost, StaffThread, utcnow,
+    Author,
+    Case,
+    CaseEvent,
+    CaseState,
+    Claim,
+    Conversation,
+    Customer,
+    DemoAccount,
+    DemoBooking,
+    Message,
+    StaffPost,
+    StaffThread,
+    utcnow,
 )
 from routing.redact import mask_card_numbers
 from routing.store import Store

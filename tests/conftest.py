@@ -101,3 +101,20 @@ def hub():
 @pytest.fixture
 def service(store, hub, operator):
     return RoutingService(store, hub, operator, OfflineBrain(operator.policy()))
+
+
+@pytest.fixture
+async def server(store, database_url, tmp_path):
+    """The real Llamita server on a free port, on a freshly prepared database."""
+    from tests.servers import running_server
+
+    async with running_server(tmp_path, database_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def http():
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        yield session

@@ -3,27 +3,14 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
 import pytest
 
 from tests.chat_client import ChatClient
-from tests.servers import STAFF_TOKEN, running_server
+from tests.servers import STAFF_TOKEN
 
 
 def staff(name: str) -> dict:
     return {"Authorization": f"Bearer {STAFF_TOKEN}", "X-Staff-Name": name}
-
-
-@pytest.fixture
-async def server(store, database_url, tmp_path):
-    async with running_server(tmp_path, database_url) as running:
-        yield running
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import asyncio
 import json
 import time
 
-import aiohttp
 import pytest
 
 from adapters.identity import sign_identity
@@ -13,18 +12,6 @@ from tests.chat_client import ChatClient
 from tests.servers import IDENTITY_SECRET, STAFF_TOKEN, running_server
 
 DESK = {"Authorization": f"Bearer {STAFF_TOKEN}", "X-Staff-Name": "Ana"}
-
-
-@pytest.fixture
-async def server(store, database_url, tmp_path):
-    async with running_server(tmp_path, database_url) as running:
-        yield running
-
-
-@pytest.fixture
-async def http():
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 @pytest.fixture

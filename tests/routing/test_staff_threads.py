@@ -1,0 +1,36 @@
+"""Finding a case from its card on a staff platform (a reply in a Slack thread names only the card)."""
+from __future__ import annotations
+
+from routing.channels import Delivery
+from routing.outbox import Outbox
+
+
+class RecordingChannel:
+    name = "chat"
+
+    def __init__(self):
+        self.posted = 0
+
+    def target_for(self, team) -> str | None:
+        return f"room-{team.id}"
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        self.posted += 1
+        return f"card-{delivery.case.id}" if delivery.kind == "card" else None
+
+
+async def test_the_case_is_found_from_its_card_reference_and_channel(service):
+    channel = RecordingChannel()
+    service.staff_channels = [channel]
+    chat = await service.start_conversation()
+    await service.receive(chat.conversation_id, "I want to talk to a person")
+    await service.respond(chat.conversation_id)
+    [case] = await service.open_cases()
+    assert await service.case_for_thread("chat", f"card-{case.id}") is None   # not posted yet
+    await Outbox(service, [channel]).deliver_due()
+
+    assert await service.case_for_thread("chat", f"card-{case.id}") == case.id
+    assert await service.case_for_thread("chat", f"card-{case.id}", target="room-general") == case.id
+    assert await service.case_for_thread("chat", f"card-{case.id}", target="room-accounts") is None
+    assert await service.case_for_thread("other", f"card-{case.id}") is None
+    assert await service.case_for_thread("chat", "card-999") is None
