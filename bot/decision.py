@@ -101,6 +101,10 @@ class Memory:
     unanswered_streak: int = 0               # consecutive turns it could not answer
     topics: tuple[str | None, ...] = ()      # topic answered per customer turn so far
     collected: dict[str, str] = field(default_factory=dict)  # details gathered: booking ref, dates
+    # Added by the offline brain (all optional, so older stored memories still load):
+    last_topic: str | None = None            # topic of the previous turn, for follow-ups ("and for my cat?")
+    last_kind: str | None = None             # "topic", "small_talk", "unanswered" or "handover"
+    sentiments: tuple[float, ...] = ()       # sentiment per customer turn, for the hand-over summary
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -115,6 +119,9 @@ class Memory:
             unanswered_streak=int(data.get("unanswered_streak", 0)),
             topics=tuple(data.get("topics", ())),
             collected=dict(data.get("collected", {})),
+            last_topic=data.get("last_topic"),
+            last_kind=data.get("last_kind"),
+            sentiments=tuple(float(x) for x in data.get("sentiments", ())),
         )
 
 

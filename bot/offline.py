@@ -1,49 +1,250 @@
-"""The offline brain: decides without network or API key. (First version; see issue 4 for the full one.)"""
+"""The offline brain: decides what Llamita does with a message, without network or API key.
+
+Layers, in order (the first that decides wins, so precedence follows the hand-over reasons):
+ 1. normalise the text and detect the language (bot/normalise.py, bot/language.py);
+ 2. critical and human-request detectors: multilingual lexicon rules (bot/lexicon/, bot/signals.py)
+    plus the classifier's own reading of the message — security, legal, distress, human_request;
+ 3. the operator's hot topics from the Policy (bot/hot_topics.py);
+ 4. small talk, then a knowledge topic or an explicit "out of scope" (bot/topics.py);
+ 5. out of scope: a clarifying question that collects a booking reference and dates; the second
+    such turn in a row hands over as edge_case.
+Every decision carries the signals that fired, a sentiment score, and (when it hands over or asks)
+a summary for the person who takes over. The brain never raises on customer input.
+"""
 from __future__ import annotations
 
+import logging
 import re
+from datetime import date
 from typing import Sequence
 
-from bot.decision import Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
+from bot.decision import (REASONS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall,
+                          Turn)
+from bot.details import extract, merge
+from bot.hot_topics import HotTopicMatcher
 from bot.kb import KnowledgeBase, default_knowledge_base
+from bot.model import build_model
+from bot.normalise import has_words, normalise, shape
+from bot.replies import TOPIC_NAMES, reply_language, say, staff_language_notice
+from bot.summary import hand_over_summary
+from bot.topics import choose_topic
 
-_HUMAN = re.compile(r"\b(human|person|agent|someone real|persona|humano|agente|pessoa|atendente)\b", re.I)
-_SECURITY = re.compile(r"\b(stolen|hacked|fraud|unknown charge|phishing|robad[ao]|hackead[ao])\b", re.I)
-_LEGAL = re.compile(r"\b(lawyer|lawsuit|sue|abogad[oa]|demanda|advogad[oa]|processo)\b", re.I)
-_TOPIC_WORDS = {
-    "baggage": ("bag", "luggage", "suitcase", "maleta", "equipaje", "bagagem", "mala"),
-    "pets": ("dog", "cat", "pet", "perro", "gato", "mascota", "cachorro"),
-    "refund": ("refund", "reembolso", "money back"),
-    "cancellation": ("cancel", "cancelar"),
-}
+log = logging.getLogger(__name__)
+
+# The classifier alone hands over when a reason is its best reading of the message with at least
+# this probability. Rules fire on their own; the classifier adds recall for unseen phrasings.
+CLASSIFIER_REASON_MIN = {"security": 0.50, "legal": 0.60, "distress": 0.60, "human_request": 0.50}
+CRITICAL_ORDER = ("security", "legal", "distress", "human_request")
+_INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
+                           r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"
+                           r"\bmark (this|it|the case|the ticket) (as )?(resolved|closed|solved)\b")
 
 
 class OfflineBrain:
+    """Brain protocol implementation (bot.decision.Brain). Build once; `decide` is pure and fast."""
+
     def __init__(self, policy: Policy, kb: KnowledgeBase | None = None):
         self.policy = policy
-        self.kb = kb or default_knowledge_base()
+        self.kb = kb if kb is not None else _load_knowledge_base()
+        self.model = build_model(tuple(policy.hot_topics))
+        self.hot_topics = HotTopicMatcher(tuple(policy.hot_topics))
 
-    def decide(self, message: str, memory: Memory, history: Sequence[Turn] = (),
+    # -- the contract ------------------------------------------------------------------------
+
+    def decide(self, message: str, memory: Memory | None = None, history: Sequence[Turn] = (),
                customer: CustomerProfile | None = None) -> Decision:
-        language = memory.language or "en"
-        for reason, pattern in (("security", _SECURITY), ("legal", _LEGAL), ("human_request", _HUMAN)):
-            if match := pattern.search(message):
-                tools = (ToolCall("freeze_account"),) if reason == "security" else ()
-                return Decision(Action.HANDOVER, "I'm bringing in a colleague from our team now.", language,
-                                Memory(language, 0, memory.topics), reason=reason,
-                                team=self.policy.team_for(reason),
-                                signals=(Signal(f"{reason}.keyword", match.group(0)),), tools=tools)
-        lowered = message.lower()
-        for topic, words in _TOPIC_WORDS.items():
-            if any(w in lowered for w in words):
-                article = self.kb.article(topic, language)
-                return Decision(Action.ANSWER, article.answer, language,
-                                Memory(language, 0, memory.topics + (topic,)), topic=topic,
-                                signals=(Signal(f"topic.{topic}"),))
+        memory = memory if isinstance(memory, Memory) else Memory()
+        try:
+            return self._decide(message if isinstance(message, str) else str(message or ""), memory,
+                                tuple(history or ()), customer)
+        except Exception:  # never let one strange message break the conversation
+            log.exception("offline brain failed on a message; asking the customer to rephrase")
+            language = memory.language or "en"
+            streak = memory.unanswered_streak + 1
+            return Decision(Action.ASK, say("ask", reply_language(language), collect=""), language,
+                            Memory(language, streak, memory.topics + (None,), dict(memory.collected),
+                                   None, "unanswered", memory.sentiments),
+                            signals=(Signal("brain.error"),))
+
+    # -- the layers ----------------------------------------------------------------------------
+
+    def _decide(self, text: str, memory: Memory, history: tuple[Turn, ...],
+                customer: CustomerProfile | None) -> Decision:
+        model = self.model
+        folded = normalise(text)
+        looks = shape(text)
+        guess = model.languages.detect(text, memory.language)
+        language = guess.language
+        collected = merge(memory.collected, extract(text))
+        signals: list[Signal] = [Signal(f"language.{language}", "detected" if guess.confident else "kept")]
+        if _INSTRUCTIONS.search(folded):
+            signals.append(Signal("input.instructions_in_text", "treated as plain text"))
+
+        if not has_words(text):
+            sentiment = -0.5 if looks.crying_emoji else (0.5 if looks.laughing_emoji else 0.0)
+            kind = "empty" if not text.strip() else "yes_no"
+            signals.append(Signal(f"small_talk.{kind}"))
+            return self._small_talk(kind, language, memory, collected, signals, sentiment)
+
+        hits = model.lexicon.detect(folded, looks)
+        probabilities = model.classifier.probabilities(folded)
+        sentiment = model.lexicon.sentiment(folded, looks, hits)
+
+        # 2. Critical reasons and requests for a person: rules, then the classifier's reading.
+        fired: dict[str, list[Signal]] = {}
+        for hit in hits:
+            fired.setdefault(hit.reason, []).append(Signal(hit.name, hit.evidence))
+        best_label = max(probabilities, key=probabilities.get)
+        best_p = probabilities[best_label]
+        if best_label in CLASSIFIER_REASON_MIN and best_p >= CLASSIFIER_REASON_MIN[best_label]:
+            fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
+        for reason in CRITICAL_ORDER:
+            if reason in fired:
+                # Keep every reason that fired (the summary shows them), but the first one decides.
+                for other in CRITICAL_ORDER:
+                    signals.extend(fired.get(other, ()))
+                return self._hand_over(reason, self.policy.team_for(reason), text, language, memory, collected,
+                                       signals, sentiment, history, customer)
+
+        # 3. Operator hot topics.
+        today = self.policy.today or date.today()
+        previous_topic = memory.last_topic if memory.last_kind == "topic" else None
+        hot = self.hot_topics.match(folded, probabilities, today, previous_topic)
+        if hot:
+            signals.append(Signal(f"hot_topic.{hot.topic.id}", f"{hot.by}: {hot.evidence}"))
+            return self._hand_over("hot_topic", hot.topic.team or self.policy.default_team, text, language, memory,
+                                   collected, signals, sentiment, history, customer)
+
+        # 4. Small talk, a knowledge topic, or out of scope.
+        kind = model.lexicon.small_talk_kind(folded)
+        if kind:
+            signals.append(Signal(f"small_talk.{kind}"))
+            return self._small_talk(kind, language, memory, collected, signals, sentiment)
+        choice = choose_topic(probabilities, folded, max(1, looks.words), previous_topic,
+                              memory.last_kind == "unanswered")
+        if choice.kind == "small_talk":
+            signals.append(Signal("small_talk.classifier", choice.evidence))
+            return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
+        if choice.kind == "topic" and choice.topic:
+            signals.append(Signal(f"topic.{choice.topic}", choice.evidence, choice.confidence))
+            return self._answer(choice.topic, language, memory, collected, signals, sentiment)
+
+        # 5. Out of scope: ask first, hand over on the second miss in a row.
+        signals.append(Signal("topic.out_of_scope", choice.evidence))
         streak = memory.unanswered_streak + 1
         if streak >= 2:
-            return Decision(Action.HANDOVER, "Let me bring in a colleague who can help with this.", language,
-                            Memory(language, streak, memory.topics + (None,)), reason="edge_case",
-                            team=self.policy.team_for("edge_case"), signals=(Signal("edge_case.second_miss"),))
-        return Decision(Action.ASK, "Could you tell me a bit more, and your booking reference if you have one?",
-                        language, Memory(language, streak, memory.topics + (None,)))
+            signals.append(Signal("edge_case.second_unanswered_in_a_row", f"streak {streak}"))
+            return self._hand_over("edge_case", self.policy.team_for("edge_case"), text, language, memory,
+                                   collected, signals, sentiment, history, customer, unanswered=True)
+        return self._ask(text, language, memory, collected, signals, sentiment, history, customer, customer_streak=streak)
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def _remember(self, memory: Memory, language: str, collected: dict[str, str], *, topic: str | None,
+                  kind: str, streak: int, sentiment: float) -> Memory:
+        # Small talk ("thanks", "ok") keeps the conversation's context: a follow-up after it still
+        # continues the previous topic, and it neither breaks nor extends a run of unanswered turns.
+        if kind == "small_talk":
+            last_topic, last_kind = memory.last_topic, memory.last_kind or "small_talk"
+        else:
+            last_topic, last_kind = (topic if kind == "topic" else None), kind
+        return Memory(language=language, unanswered_streak=streak, topics=memory.topics + (topic,),
+                      collected=collected, last_topic=last_topic, last_kind=last_kind,
+                      sentiments=memory.sentiments + (sentiment,))
+
+    def _small_talk(self, kind: str, language: str, memory: Memory, collected: dict[str, str],
+                    signals: list[Signal], sentiment: float) -> Decision:
+        lang = reply_language(language)
+        template = {"chitchat": "yes_no"}.get(kind, kind)
+        reply = say(template, lang)
+        new_memory = self._remember(memory, language, collected, topic=None, kind="small_talk",
+                                    streak=memory.unanswered_streak, sentiment=sentiment)
+        return Decision(Action.ANSWER, reply, language, new_memory, topic=None, signals=tuple(signals),
+                        sentiment=sentiment, reply_language=None if lang == language else lang)
+
+    def _answer(self, topic: str, language: str, memory: Memory, collected: dict[str, str],
+                signals: list[Signal], sentiment: float) -> Decision:
+        lang = reply_language(language)
+        try:
+            article = self.kb.article(topic, lang)
+            reply, written_in = article.answer, article.language
+        except KeyError:
+            reply, written_in = say("topic_fallback", lang, topic=TOPIC_NAMES.get(topic, topic)), lang
+        if written_in != language and lang != "en":
+            reply = say("answer_in_english", lang) + "\n\n" + reply
+        new_memory = self._remember(memory, language, collected, topic=topic, kind="topic", streak=0,
+                                    sentiment=sentiment)
+        return Decision(Action.ANSWER, reply, language, new_memory, topic=topic, signals=tuple(signals),
+                        sentiment=sentiment, reply_language=None if written_in == language else written_in)
+
+    def _ask(self, text: str, language: str, memory: Memory, collected: dict[str, str], signals: list[Signal],
+             sentiment: float, history: tuple[Turn, ...], customer: CustomerProfile | None,
+             customer_streak: int) -> Decision:
+        lang = reply_language(language)
+        has_booking = bool(collected.get("booking") or (customer and customer.booking))
+        collect = "" if has_booking and collected.get("dates") else (
+            say("collect_dates", lang) if has_booking else say("collect_booking_dates", lang))
+        reply = say("ask", lang, collect=collect)
+        new_memory = self._remember(memory, language, collected, topic=None, kind="unanswered",
+                                    streak=customer_streak, sentiment=sentiment)
+        summary = hand_over_summary(message=text, reason=None, team=None, language=language,
+                                    staff_languages=self.policy.staff_languages, memory=new_memory,
+                                    signals=tuple(signals), customer=customer,
+                                    first_message=_first_customer_message(history), action="ask",
+                                    account_frozen=False)
+        return Decision(Action.ASK, reply, language, new_memory, topic=None, signals=tuple(signals),
+                        sentiment=sentiment, summary=summary, reply_language=None if lang == language else lang)
+
+    def _hand_over(self, reason: str, team: str, text: str, language: str, memory: Memory,
+                   collected: dict[str, str], signals: list[Signal], sentiment: float, history: tuple[Turn, ...],
+                   customer: CustomerProfile | None, unanswered: bool = False) -> Decision:
+        assert reason in REASONS
+        lang = reply_language(language)
+        tools: tuple[ToolCall, ...] = ()
+        frozen = False
+        if reason == "security" and customer is not None and customer.account_id:
+            tools = (ToolCall("freeze_account", {"account_id": customer.account_id}),)
+            frozen = True
+            reply = say("handover_security_frozen", lang)
+        else:
+            reply = say(f"handover_{reason}", lang)
+        notice = staff_language_notice(language, self.policy.staff_languages)
+        if notice:
+            reply = f"{reply} {notice}"
+        streak = memory.unanswered_streak + 1 if unanswered else memory.unanswered_streak
+        new_memory = self._remember(memory, language, collected, topic=None, kind="handover", streak=streak,
+                                    sentiment=sentiment)
+        summary = hand_over_summary(message=text, reason=reason, team=team, language=language,
+                                    staff_languages=self.policy.staff_languages, memory=new_memory,
+                                    signals=tuple(signals), customer=customer,
+                                    first_message=_first_customer_message(history), action="handover",
+                                    account_frozen=frozen)
+        return Decision(Action.HANDOVER, reply, language, new_memory, topic=None, reason=reason, team=team,
+                        signals=tuple(signals), tools=tools, sentiment=sentiment, summary=summary,
+                        reply_language=None if lang == language else lang)
+
+
+def _first_customer_message(history: tuple[Turn, ...]) -> str | None:
+    for turn in history:
+        if getattr(turn, "author", None) == "customer" and getattr(turn, "text", ""):
+            return turn.text
+    return None
+
+
+def _load_knowledge_base() -> KnowledgeBase:
+    """The shipped knowledge base; a broken article must not take the whole brain down."""
+    try:
+        return default_knowledge_base()
+    except Exception:
+        log.exception("knowledge base failed to load; loading the articles that parse")
+        from bot.kb import KNOWLEDGE_DIR, Article
+        from bot.decision import TOPICS
+        articles = {}
+        for path in sorted(KNOWLEDGE_DIR.glob("*/*.md")):
+            try:
+                if path.stem in TOPICS:
+                    articles[(path.stem, path.parent.name)] = Article.parse(
+                        path.stem, path.parent.name, path.read_text(encoding="utf-8"))
+            except Exception:
+                log.warning("skipping knowledge article %s", path)
+        return KnowledgeBase(articles)

@@ -1,0 +1,71 @@
+"""Operator-chosen hot topics: recognised from the HotTopic fields in the configuration.
+
+Two kinds of evidence, both supplied by the operator:
+- keywords (any language), matched on the normalised message as whole words or phrases;
+- examples, which the classifier learns as one extra class per hot topic (see bot/model.py).
+
+A hot topic with a `knowledge_topic` (demo: in-depth Llama Premium questions, basic facts answerable
+from the `premium_package` article) only fires when the message is about that subject at all:
+its keywords ("contract", "corporate") count inside that context, and otherwise the classifier must
+prefer the hot topic's examples over the knowledge topic's. Expired topics are ignored.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.decision import HotTopic
+from bot.model import hot_label
+from bot.normalise import normalise
+
+# The classifier alone (no keyword) must be this sure before a conversation leaves Llamita.
+CLASSIFIER_ONLY = 0.6
+WITH_KNOWLEDGE_TOPIC = 0.45
+
+
+@dataclass(frozen=True)
+class HotMatch:
+    topic: HotTopic
+    evidence: str
+    by: str  # "keyword" or "examples"
+
+
+class HotTopicMatcher:
+    def __init__(self, hot_topics: tuple[HotTopic, ...]):
+        self.topics = hot_topics
+        self._keywords: dict[str, re.Pattern[str] | None] = {}
+        for topic in hot_topics:
+            words = sorted({normalise(k) for k in topic.keywords if normalise(k)}, key=len, reverse=True)
+            # Whole words or phrases, with a plural/inflection ending allowed ("Streiks", "huelgas").
+            self._keywords[topic.id] = re.compile(
+                r"\b(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es|e|en|n)?\b") if words else None
+
+    def match(self, folded: str, probabilities: dict[str, float], today: date,
+              previous_topic: str | None) -> HotMatch | None:
+        for topic in self.topics:
+            if not topic.active_on(today):
+                continue
+            label = hot_label(topic)
+            p_hot = probabilities.get(label, 0.0)
+            pattern = self._keywords.get(topic.id)
+            keyword = pattern.search(folded) if pattern else None
+            if topic.knowledge_topic is None:
+                if keyword:
+                    return HotMatch(topic, keyword.group(0), "keyword")
+                if p_hot >= CLASSIFIER_ONLY and p_hot == max(probabilities.values()):
+                    return HotMatch(topic, f"p={p_hot:.2f}", "examples")
+                continue
+            # Only questions about the subject itself: the hot topic's examples or its knowledge
+            # topic must be what the classifier thinks the message is about (or the conversation
+            # was just about it, for follow-ups like "and what are the contract terms?").
+            p_basic = probabilities.get(topic.knowledge_topic, 0.0)
+            best_topic_label = max((k for k in probabilities if k not in ("smalltalk",)), key=probabilities.get)
+            in_context = best_topic_label in (label, topic.knowledge_topic) or previous_topic == topic.knowledge_topic
+            if not in_context:
+                continue
+            if keyword:
+                return HotMatch(topic, keyword.group(0), "keyword")
+            if p_hot >= WITH_KNOWLEDGE_TOPIC and p_hot > p_basic:
+                return HotMatch(topic, f"p={p_hot:.2f} over {topic.knowledge_topic} p={p_basic:.2f}", "examples")
+        return None

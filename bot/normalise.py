@@ -1,0 +1,113 @@
+"""Turning a raw customer message into forms the detectors can match reliably.
+
+Customers type on phones, in a hurry, in several languages: accents come and go ("cancelacion",
+"cancelación"), letters repeat for emphasis ("pleeeease"), apostrophes vary (’ or '), and the
+same message may shout in capitals. Every matcher in `bot/` works on the *folded* form produced
+here, so a lexicon entry written once ("reembolso", "remboursement", "ich möchte") matches every
+way of typing it. The raw text is kept for what folding destroys: capitals, punctuation, emoji.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Messages longer than this are cut before analysis: a 10,000-character paste must not cost
+# more than a normal message (the start of a message carries the request; the tail is often a
+# pasted e-mail or log).
+MAX_ANALYSED_CHARS = 2000
+
+# Letters that Unicode decomposition does not reduce to ASCII on its own.
+_SPECIAL_LETTERS = str.maketrans({
+    "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i",
+    "’": "'", "‘": "'", "´": "'", "`": "'", "ʼ": "'",
+    "“": '"', "”": '"', "«": '"', "»": '"', "„": '"',
+    "–": "-", "—": "-", "‐": "-",
+})
+
+# English contractions keep their apostrophe-less spelling ("don't" -> "dont", "i'm" -> "im");
+# any other apostrophe (French/Italian elision "l'avion", "c'è") separates two words.
+_CONTRACTION = re.compile(r"(\w)'(t|s|m|re|ve|ll|d)\b")
+_APOSTROPHE = re.compile(r"'")
+_REPEATS = re.compile(r"(\w)\1{2,}")          # "soooo" -> "soo": keep emphasis, stop the explosion
+_PUNCT_REPEATS = re.compile(r"([!?.])\1{2,}")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+_WORD_RAW = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents: 'Cancelación' -> 'cancelacion', 'Straße' -> 'strasse'."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=4096)
+def normalise(text: str) -> str:
+    """The matching form of a message: folded, contractions joined, repeats collapsed, one space."""
+    text = fold(text[:MAX_ANALYSED_CHARS])
+    text = _CONTRACTION.sub(r"\1\2", text)
+    text = _APOSTROPHE.sub(" ", text)
+    text = _REPEATS.sub(r"\1\1", text)
+    text = _PUNCT_REPEATS.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def tokens(folded: str) -> list[str]:
+    """Words of an already normalised text (letters and digits; 'lt-4821' and '3/1' stay whole)."""
+    return _TOKEN.findall(folded)
+
+
+def is_emoji(ch: str) -> bool:
+    return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF or 0x2600 <= ord(ch) <= 0x27BF
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a message looks, independent of its words: shouting, exclamations, emoji, length."""
+    letters: int
+    caps_ratio: float        # share of upper-case letters among letters
+    caps_words: int          # words of 3+ letters written entirely in capitals
+    words: int
+    exclamations: int
+    questions: int
+    emoji: int
+    crying_emoji: int        # 😭 😢 😡 🤬 and friends
+    laughing_emoji: int      # 😂 🤣 😅 😆 — enthusiasm, not distress
+    length: int
+
+    @property
+    def shouting(self) -> bool:
+        """Mostly capitals over several words (a lone "OMG" or "LT-4821" is not shouting)."""
+        return self.caps_words >= 3 and self.caps_ratio >= 0.6 and self.letters >= 12
+
+
+_CRYING = set("😭😢😡🤬😤😰😱😨😥😞😩😫💔🆘")
+_LAUGHING = set("😂🤣😅😆😄😁😃😊🥳🎉😍🤩❤🙌✨🙂😉")
+
+
+def shape(raw: str) -> Shape:
+    text = raw[:MAX_ANALYSED_CHARS]
+    words = _WORD_RAW.findall(text)
+    letters = [ch for ch in text if ch.isalpha()]
+    upper = sum(1 for ch in letters if ch.isupper())
+    caps_words = sum(1 for w in words if len(w) >= 3 and w.isupper())
+    emoji = [ch for ch in text if is_emoji(ch)]
+    return Shape(
+        letters=len(letters),
+        caps_ratio=upper / len(letters) if letters else 0.0,
+        caps_words=caps_words,
+        words=len(words),
+        exclamations=text.count("!"),
+        questions=text.count("?") + text.count("¿"),
+        emoji=len(emoji),
+        crying_emoji=sum(1 for ch in emoji if ch in _CRYING),
+        laughing_emoji=sum(1 for ch in emoji if ch in _LAUGHING),
+        length=len(raw),
+    )
+
+
+def has_words(raw: str) -> bool:
+    """False for empty, whitespace-only, punctuation-only or emoji-only messages."""
+    return any(ch.isalnum() for ch in raw)

@@ -1,0 +1,128 @@
+"""Rule-based detectors: the multilingual lexicons in bot/lexicon/, compiled once, matched fast.
+
+Why rules next to a classifier: the reasons that put the company at risk (security, legal,
+distress) must be caught even in phrasings the classifier has never seen, and every hand-over must
+be explainable ("security.unknown_charges: 'charges i didnt make'"). The lexicons are readable
+YAML that trainers extend; each pattern is checked on the normalised text of every message, in
+every language, because customers mix languages.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from bot.normalise import Shape
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+RULE_REASONS = ("security", "legal", "distress", "human_request")
+_PUNCT = re.compile(r"[^\w\s/-]+")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One lexicon signal that fired on a message."""
+    reason: str
+    name: str          # "security.unknown_charges"
+    evidence: str      # the matched words
+
+
+@dataclass(frozen=True)
+class _Rule:
+    reason: str
+    name: str
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str] | None:
+    patterns = [p for p in patterns if p]
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+def _load_rules(root: Path) -> tuple[_Rule, ...]:
+    rules = []
+    for reason in RULE_REASONS:
+        data = yaml.load((root / f"{reason}.yml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader
+                         if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
+        for signal, spec in data["signals"].items():
+            patterns = [p for key, value in spec.items() if key != "unless" for p in value]
+            rules.append(_Rule(reason, f"{reason}.{signal}", _compile(patterns), _compile(spec.get("unless", []))))
+    return tuple(rules)
+
+
+class Lexicon:
+    """All rule detectors, small-talk patterns and tone words, loaded once."""
+
+    def __init__(self, root: Path = LEXICON_DIR):
+        self.rules = _load_rules(root)
+        small = yaml.safe_load((root / "smalltalk.yml").read_text(encoding="utf-8"))
+        self.small_talk = {kind: re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")")
+                           for kind, patterns in small.items()}
+        tone = yaml.safe_load((root / "tone.yml").read_text(encoding="utf-8"))
+        self.positive = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["positive"]) + r")\b")
+        self.negative = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["negative"]) + r")\b")
+        self.enthusiasm = re.compile(r"\b(?:" + "|".join(tone["enthusiasm"]) + r")")
+
+    # -- hand-over reasons -------------------------------------------------------------------
+
+    def detect(self, folded: str, shape: Shape) -> list[Hit]:
+        """Every rule signal that fires on the message, in lexicon order (precedence is applied later)."""
+        hits = []
+        for rule in self.rules:
+            match = rule.pattern.search(folded)
+            if match and not (rule.unless and rule.unless.search(folded)):
+                hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
+        if shape.shouting and not self.enthusiastic(folded, shape):
+            hits.append(Hit("distress", "distress.shouting", f"{shape.caps_words} words in capitals"))
+        return hits
+
+    def enthusiastic(self, folded: str, shape: Shape) -> bool:
+        """Capitals and exclamation marks of joy ("SO EXCITED FOR CUSCO!!!"), not of anger."""
+        negative = len(self.negative.findall(folded)) + shape.crying_emoji
+        if negative >= 2:
+            return False
+        return bool(self.enthusiasm.search(folded)) or shape.laughing_emoji > 0 or (
+            len(self.positive.findall(folded)) > negative)
+
+    # -- small talk ---------------------------------------------------------------------------
+
+    def small_talk_kind(self, folded: str) -> str | None:
+        """'greeting', 'thanks', 'bye', 'yes_no' or 'about_llamita' when that is the whole message."""
+        bare = " ".join(_PUNCT.sub(" ", folded).split())
+        if not bare:
+            return None
+        for kind, pattern in self.small_talk.items():
+            if pattern.fullmatch(bare):
+                return kind
+        return None
+
+    def greeting_prefix(self, folded: str) -> bool:
+        bare = " ".join(_PUNCT.sub(" ", folded).split())
+        first = " ".join(bare.split()[:3])
+        return any(self.small_talk["greeting"].match(first[:n]) for n in (len(first),))
+
+    # -- tone ---------------------------------------------------------------------------------
+
+    def sentiment(self, folded: str, shape: Shape, hits: list[Hit]) -> float:
+        """A rough -1..1 score: tone words, crying/laughing emoji, shouting and distress signals."""
+        positive = len(self.positive.findall(folded)) + shape.laughing_emoji
+        negative = len(self.negative.findall(folded)) + 2 * shape.crying_emoji
+        negative += sum(2 for hit in hits if hit.reason == "distress")
+        negative += sum(1 for hit in hits if hit.reason in ("security", "legal"))
+        if shape.shouting and not self.enthusiastic(folded, shape):
+            negative += 2
+        if shape.exclamations >= 3 and negative > positive:
+            negative += 1
+        total = positive + negative
+        if total == 0:
+            return 0.0
+        return round(max(-1.0, min(1.0, (positive - negative) / (total + 1))), 2)
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    return Lexicon()

@@ -1,0 +1,84 @@
+"""Which knowledge topic a message is about — or none: small talk, or out of scope.
+
+The classifier gives a probability per label. Here they become one of three outcomes:
+- a knowledge topic, when it is clearly the best reading of the message;
+- small talk (greetings, thanks, "are you a bot?"), answered without a topic;
+- out of scope, when the best reading is one of the domains a travel agency does not answer
+  (banking products, cooking, home, cars, homework...) or no topic is convincing. Then Llamita
+  asks instead of answering from an unrelated article.
+
+Conversations have context: a short follow-up ("and how much is an extra one?", "la reserva es
+LT-22950") continues the previous topic, and a follow-up to an out-of-scope question ("ok, and a
+gluten-free version?") stays out of scope.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.decision import TOPICS
+
+SMALL_TALK = "smalltalk"
+OUT_OF_SCOPE = "out_of_scope"
+
+# Tuned on the project's own judgement of what "clearly" means; see docs/brain.md for figures.
+TOPIC_MIN = 0.40          # a topic needs at least this share of the (topic + oos + small talk) mass
+SMALL_TALK_MIN = 0.55
+FOLLOW_UP_BOOST = 0.35    # added to the previous topic (or to out-of-scope) for a short follow-up
+SHORT_MESSAGE_WORDS = 14
+
+_FOLLOW_UP = re.compile(
+    r"^(and|also|plus|what about|how about|and if|what if|but|then|so|ok|okay|oh|alright|cool|great|"
+    r"y|e|o|ou|und|oder|et|ed|en|pero|mas|aber|mais|ma|maar|tambien|tambem|auch|aussi|anche|ook|"
+    r"y si|e se|und wenn|et si|en als|ah|vale|bueno|bom|gut|bon|allora|dus)\b")
+_DETAILS_ONLY = re.compile(r"\b(lt-?\d{3,}|[a-z]{2}\d{2,4}|\d{1,2}(st|nd|rd|th)|\d{1,2}/\d{1,2}|reference|ref|"
+                           r"booking is|reserva es|la reserva|a reserva|buchung|reservation est|it s lt)\b")
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    kind: str                 # "topic", "small_talk" or "out_of_scope"
+    topic: str | None
+    confidence: float
+    evidence: str
+
+
+def topic_shares(probabilities: dict[str, float]) -> dict[str, float]:
+    """Probabilities renormalised over knowledge topics, small talk and out of scope."""
+    keep = {k: v for k, v in probabilities.items() if k in TOPICS or k in (SMALL_TALK, OUT_OF_SCOPE)}
+    total = sum(keep.values()) or 1.0
+    return {k: v / total for k, v in keep.items()}
+
+
+def is_follow_up(folded: str, words: int) -> bool:
+    return words <= SHORT_MESSAGE_WORDS and (
+        words <= 6 or bool(_FOLLOW_UP.match(folded)) or bool(_DETAILS_ONLY.search(folded)))
+
+
+def choose_topic(probabilities: dict[str, float], folded: str, words: int,
+                 previous_topic: str | None, previous_unanswered: bool) -> TopicChoice:
+    shares = topic_shares(probabilities)
+    follow_up = is_follow_up(folded, words)
+    note = ""
+    if follow_up and previous_topic in shares:
+        shares[previous_topic] += FOLLOW_UP_BOOST
+        note = f" (follow-up to {previous_topic})"
+    elif follow_up and previous_unanswered:
+        shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + FOLLOW_UP_BOOST
+        note = " (follow-up to an unanswered question)"
+    if previous_unanswered:
+        # Right after a question Llamita could not answer, chatty words ("come on, just yes or no")
+        # are the customer insisting, not small talk. Real small talk was caught by the lexicon.
+        shares[SMALL_TALK] = 0.0
+
+    best = max(shares, key=shares.get)
+    best_topic = max((k for k in shares if k in TOPICS), key=shares.get, default=None)
+    if best == SMALL_TALK and shares[best] >= SMALL_TALK_MIN:
+        return TopicChoice("small_talk", None, shares[best], f"small talk p={shares[best]:.2f}")
+    if best_topic and best == best_topic and shares[best_topic] >= TOPIC_MIN:
+        return TopicChoice("topic", best_topic, shares[best_topic], f"p={shares[best_topic]:.2f}{note}")
+    if best == SMALL_TALK:
+        return TopicChoice("small_talk", None, shares[best], f"small talk p={shares[best]:.2f}")
+    top = best_topic or "-"
+    return TopicChoice("out_of_scope", None, shares.get(OUT_OF_SCOPE, 0.0),
+                       f"best {best} p={shares[best]:.2f}; best topic {top} p={shares.get(top, 0.0):.2f}{note}")
