@@ -182,3 +182,17 @@ class TextClassifier:
         if not words:
             return 0.0
         return sum(1 for f in words if f in self.vocabulary) / len(words)
+
+    def indicative_words(self, label: str, count: int = 12) -> list[str]:
+        """The words that most set `label` apart from the other labels (for explanations and anchors)."""
+        if label not in self.labels:
+            return []
+        column = self.labels.index(label)
+        words = [(feat[2:], index) for feat, index in self.vocabulary.items() if feat.startswith("w:") and feat[2:3] != "#"]
+        if not words:
+            return []
+        idx = np.array([index for _, index in words])
+        weights = self.weights[idx]
+        score = weights[:, column] - weights.mean(axis=1)
+        best = np.argsort(-score)[:count]
+        return [words[i][0] for i in best]

@@ -17,7 +17,7 @@ from datetime import date
 
 from bot.decision import HotTopic
 from bot.model import hot_label
-from bot.normalise import normalise
+from bot.normalise import normalise, tokens
 
 # The classifier alone (no keyword) must be this sure before a conversation leaves Llamita.
 CLASSIFIER_ONLY = 0.6
@@ -32,8 +32,9 @@ class HotMatch:
 
 
 class HotTopicMatcher:
-    def __init__(self, hot_topics: tuple[HotTopic, ...]):
+    def __init__(self, hot_topics: tuple[HotTopic, ...], anchors: dict[str, frozenset[str]] | None = None):
         self.topics = hot_topics
+        self.anchors = anchors or {}
         self._keywords: dict[str, re.Pattern[str] | None] = {}
         for topic in hot_topics:
             words = sorted({normalise(k) for k in topic.keywords if normalise(k)}, key=len, reverse=True)
@@ -56,12 +57,14 @@ class HotTopicMatcher:
                 if p_hot >= CLASSIFIER_ONLY and p_hot == max(probabilities.values()):
                     return HotMatch(topic, f"p={p_hot:.2f}", "examples")
                 continue
-            # Only questions about the subject itself: the hot topic's examples or its knowledge
-            # topic must be what the classifier thinks the message is about (or the conversation
-            # was just about it, for follow-ups like "and what are the contract terms?").
+            # Only questions about the subject itself: the message names it (an anchor word of the
+            # knowledge topic, like "premium"), or the classifier reads it as the knowledge topic,
+            # or the conversation was just about it ("and what are the contract terms?").
             p_basic = probabilities.get(topic.knowledge_topic, 0.0)
-            best_topic_label = max((k for k in probabilities if k not in ("smalltalk",)), key=probabilities.get)
-            in_context = best_topic_label in (label, topic.knowledge_topic) or previous_topic == topic.knowledge_topic
+            words = set(tokens(folded))
+            anchored = bool(words & self.anchors.get(topic.knowledge_topic, frozenset()))
+            best_label = max(probabilities, key=probabilities.get)
+            in_context = anchored or previous_topic == topic.knowledge_topic or best_label == topic.knowledge_topic
             if not in_context:
                 continue
             if keyword:

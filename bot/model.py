@@ -15,7 +15,7 @@ from bot.classifier import TextClassifier
 from bot.decision import HotTopic
 from bot.examples import Example, load_examples
 from bot.language import LanguageDetector
-from bot.normalise import normalise
+from bot.normalise import normalise, tokens
 from bot.signals import Lexicon, default_lexicon
 
 HOT_PREFIX = "hot:"
@@ -28,6 +28,31 @@ class BrainModel:
     classifier: TextClassifier
     languages: LanguageDetector
     lexicon: Lexicon
+    # Per knowledge topic, the words that say a message is about it at all ("premium" for
+    # premium_package): used to keep a hot topic's keywords inside their subject.
+    anchors: dict[str, frozenset[str]]
+
+
+def anchor_words(texts: list[str], labels: list[str], label: str, min_share: float = 0.4,
+                 min_ratio: float = 50.0) -> frozenset[str]:
+    """Words frequent in `label`'s examples and rare in every other label's."""
+    inside: dict[str, int] = defaultdict(int)
+    outside: dict[str, int] = defaultdict(int)
+    n_in = n_out = 0
+    for text, lab in zip(texts, labels):
+        words = set(tokens(text))
+        if lab == label:
+            n_in += 1
+            for w in words:
+                inside[w] += 1
+        else:
+            n_out += 1
+            for w in words:
+                outside[w] += 1
+    if not n_in:
+        return frozenset()
+    return frozenset(w for w, c in inside.items()
+                     if c / n_in >= min_share and (c / n_in) / ((outside.get(w, 0) + 1) / max(1, n_out)) >= min_ratio)
 
 
 def hot_label(topic: HotTopic) -> str:
@@ -60,10 +85,15 @@ def build_model(hot_topics: tuple[HotTopic, ...] = ()) -> BrainModel:
             samples: dict[str, list[str]] = defaultdict(list)
             for example in load_examples():
                 samples[example.language].append(example.text)
+            own = [(t, l) for t, l in zip(texts, labels) if not l.startswith(HOT_PREFIX)]
+            anchors = {topic.knowledge_topic: anchor_words([t for t, _ in own], [l for _, l in own],
+                                                           topic.knowledge_topic)
+                       for topic in hot_topics if topic.knowledge_topic}
             model = BrainModel(
                 classifier=TextClassifier(texts, labels, sample_weight=weights),
                 languages=LanguageDetector(samples),
                 lexicon=default_lexicon(),
+                anchors=anchors,
             )
             _CACHE[key] = model
         return model

@@ -47,7 +47,7 @@ class OfflineBrain:
         self.policy = policy
         self.kb = kb if kb is not None else _load_knowledge_base()
         self.model = build_model(tuple(policy.hot_topics))
-        self.hot_topics = HotTopicMatcher(tuple(policy.hot_topics))
+        self.hot_topics = HotTopicMatcher(tuple(policy.hot_topics), self.model.anchors)
 
     # -- the contract ------------------------------------------------------------------------
 
