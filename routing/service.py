@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Sequence
 
+from sqlalchemy import event as sqla_event
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -503,7 +504,7 @@ class RoutingService:
             if target:
                 session.add(StaffPost(case_id=case.id, channel=channel.name, target=target, kind="card",
                                       created_at=self.clock(), next_attempt_at=self.clock()))
-        self.outbox_ready.set()
+        self._wake_outbox_on_commit(session)
 
     async def _queue_to_threads(self, session: AsyncSession, case: Case, kind: str, message: Message | None = None,
                                 skip_channel: str | None = None) -> None:
@@ -520,7 +521,12 @@ class RoutingService:
                                   message_id=message.id if message else None, created_at=self.clock(),
                                   next_attempt_at=self.clock()))
         if newest_target:
-            self.outbox_ready.set()
+            self._wake_outbox_on_commit(session)
+
+    def _wake_outbox_on_commit(self, session: AsyncSession) -> None:
+        """Wake the outbox worker once the posts are committed: woken before, it finds nothing visible
+        yet and sleeps a whole poll interval."""
+        sqla_event.listen(session.sync_session, "after_commit", lambda _session: self.outbox_ready.set(), once=True)
 
     async def _announce(self, conversation_id: str, seq: int, *, to_staff: bool, case_id: int | None,
                         status: dict | None = None) -> None:
