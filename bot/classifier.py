@@ -19,7 +19,7 @@ import numpy as np
 
 from bot.normalise import tokens
 
-CHAR_NGRAMS = (3, 4, 5)
+CHAR_NGRAMS = (3, 4)
 
 
 @lru_cache(maxsize=65536)
@@ -60,7 +60,7 @@ class _Sparse:
 class TextClassifier:
     """TF-IDF features + multinomial logistic regression, fitted with mini-batch Adagrad."""
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str], *, epochs: int = 6,
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], *, epochs: int = 4,
                  batch: int = 64, learning_rate: float = 0.5, l2: float = 1e-5, seed: int = 7,
                  sample_weight: Sequence[float] | None = None):
         if len(texts) != len(labels) or not texts:
@@ -104,8 +104,15 @@ class TextClassifier:
     def _vectorise_many(self, rows: list[list[str]]) -> _Sparse:
         indptr = [0]
         all_idx, all_val = [], []
+        vocab = self.vocabulary
         for row in rows:
-            idx, val = self._vectorise(row)
+            ids = np.fromiter((vocab[f] for f in row), dtype=np.int64, count=len(row))
+            if len(ids) == 0:
+                idx, val = np.zeros(0, np.int64), np.zeros(0, np.float32)
+            else:
+                idx, tf = np.unique(ids, return_counts=True)
+                val = ((1.0 + np.log(tf)) * self.idf[idx]).astype(np.float32)
+                val /= np.linalg.norm(val)
             all_idx.append(idx)
             all_val.append(val)
             indptr.append(indptr[-1] + len(idx))
@@ -124,37 +131,42 @@ class TextClassifier:
         g2b = np.full(n_classes, 1e-6, dtype=np.float32)
         rng = np.random.default_rng(seed)
         lengths = np.diff(x.indptr)
-        n = len(y)
-        for _ in range(epochs):
-            # Shuffle the rows once per epoch into a new contiguous CSR, so each batch is a slice.
-            order = rng.permutation(n)
-            order = order[lengths[order] > 0]
-            lens = lengths[order]
+        rows_with_features = np.flatnonzero(lengths > 0)
+        # Fixed mini-batches (one shuffle), each prepared once: its rows' features, and the
+        # features sorted so per-feature gradients are sums over contiguous runs. Every epoch then
+        # visits the batches in a new order; only arithmetic is left inside the loop.
+        order = rng.permutation(rows_with_features)
+        batches = []
+        for start in range(0, len(order), batch):
+            rows = order[start:start + batch]
+            lens = lengths[rows]
             ptr = np.concatenate(([0], np.cumsum(lens)))
-            pos = np.repeat(x.indptr[order] - ptr[:-1], lens) + np.arange(ptr[-1])
-            e_idx, e_val = x.indices[pos], x.data[pos]
-            for start in range(0, len(order), batch):
-                rows = order[start:start + batch]
-                lo, hi = ptr[start], ptr[min(start + batch, len(order))]
-                idx, val = e_idx[lo:hi], e_val[lo:hi]
-                row_lens = lens[start:start + batch]
-                starts = ptr[start:start + len(rows)] - lo
+            pos = np.repeat(x.indptr[rows] - ptr[:-1], lens) + np.arange(ptr[-1])
+            idx, val = x.indices[pos], x.data[pos]
+            by_feature = np.argsort(idx, kind="stable")
+            sorted_idx = idx[by_feature]
+            run_starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_idx)) + 1))
+            weight = (sample_weight[rows] / len(rows)).astype(np.float32)[:, None]
+            batches.append((rows, lens, ptr[:-1], idx, val, by_feature, run_starts, sorted_idx[run_starts], weight))
+        for _ in range(epochs):
+            for b_index in rng.permutation(len(batches)):
+                rows, lens, starts, idx, val, by_feature, run_starts, uniq, weight = batches[b_index]
                 scores = np.add.reduceat(w[idx] * val[:, None], starts, axis=0) + b
                 scores -= scores.max(axis=1, keepdims=True)
                 prob = np.exp(scores)
                 prob /= prob.sum(axis=1, keepdims=True)
                 prob[np.arange(len(rows)), y[rows]] -= 1.0
-                grad = prob * (sample_weight[rows][:, None] / len(rows))
-                contrib = val[:, None] * np.repeat(grad, row_lens, axis=0)
-                # Sum the contributions per feature: sort by feature, then add up each run.
-                by_feature = np.argsort(idx, kind="stable")
-                sorted_idx = idx[by_feature]
-                run_starts = np.concatenate(([0], np.flatnonzero(np.diff(sorted_idx)) + 1))
-                uniq = sorted_idx[run_starts]
+                grad = prob * weight
+                contrib = np.repeat(grad, lens, axis=0)
+                contrib *= val[:, None]
                 gw = np.add.reduceat(contrib[by_feature], run_starts, axis=0)
-                gw += l2 * w[uniq]
-                g2w[uniq] += gw * gw
-                w[uniq] -= learning_rate * gw / np.sqrt(g2w[uniq])
+                w_rows = w[uniq]
+                if l2:
+                    gw += l2 * w_rows
+                g2 = g2w[uniq]
+                g2 += gw * gw
+                g2w[uniq] = g2
+                w[uniq] = w_rows - learning_rate * gw / np.sqrt(g2)
                 gb = grad.sum(axis=0)
                 g2b += gb * gb
                 b -= learning_rate * gb / np.sqrt(g2b)

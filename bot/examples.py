@@ -59,8 +59,12 @@ def expand(line: str, limit: int = MAX_VARIANTS_PER_LINE) -> list[str]:
         chosen = list(itertools.product(*groups))
     elif len(chosen) < limit:
         rng = random.Random(zlib.crc32(line.encode("utf-8")))
-        pool = [c for c in itertools.islice(itertools.product(*groups), 5000) if c not in chosen]
-        chosen += rng.sample(pool, min(limit - len(chosen), len(pool)))
+        for _ in range(4 * limit):
+            if len(chosen) >= limit:
+                break
+            candidate = tuple(rng.choice(g) for g in groups)
+            if candidate not in chosen:
+                chosen.append(candidate)
     seen, result = set(), []
     for choice in chosen:
         text = render(choice)

@@ -147,12 +147,15 @@ class LanguageDetector:
         self._log_prob: dict[str, dict[str, float]] = {}
         self._unseen: dict[str, float] = {}
         for language in LANGUAGES:
-            counts: Counter[str] = Counter()
+            words: Counter[str] = Counter()
             texts = list(samples.get(language, ()))
             texts.append(FUNCTION_WORDS[language])
             for text in texts:
-                for word in _content_words(text):
-                    counts.update(_trigrams(word))
+                words.update(_content_words(text))
+            counts: Counter[str] = Counter()
+            for word, n in words.items():  # count each distinct word's trigrams once, times its frequency
+                for gram in _trigrams(word):
+                    counts[gram] += n
             total = sum(counts.values()) + len(counts) + 1
             self._log_prob[language] = {g: math.log((c + 1) / total) for g, c in counts.items()}
             self._unseen[language] = math.log(1 / total)

@@ -36,14 +36,18 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 _WORD_RAW = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
     """Case-fold and strip accents: 'Cancelación' -> 'cancelacion', 'Straße' -> 'strasse'."""
+    if text.isascii():  # the common case, and much faster
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL_LETTERS)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def normalise(text: str) -> str:
     """The matching form of a message: folded, contractions joined, repeats collapsed, one space."""
     text = fold(text[:MAX_ANALYSED_CHARS])
