@@ -40,10 +40,13 @@ class Outbox:
         ready = self.service.outbox_ready
         while True:
             ready.clear()
+            delivered = 0
             try:
-                await self.deliver_due()
+                delivered = await self.deliver_due()
             except Exception:  # keep the loop alive through database hiccups; the posts stay queued
                 log.exception("outbox round failed; retrying")
+            if delivered:
+                continue  # posts queued behind the ones just delivered (same case) can go now, not at the next poll
             try:
                 await asyncio.wait_for(ready.wait(), POLL_SECONDS)
             except TimeoutError:
