@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 EXAMPLES_DIR = Path(__file__).parent / "data" / "examples"
-MAX_VARIANTS_PER_LINE = 6
+MAX_VARIANTS_PER_LINE = 4
 _GROUP = re.compile(r"\{([^{}]*)\}")
 
 
@@ -32,13 +32,14 @@ class Example:
     language: str
 
 
-def expand(line: str, limit: int = MAX_VARIANTS_PER_LINE) -> list[str]:
+def expand(line: str, limit: int | None = None) -> list[str]:
     """Every spelled-out variant of a line with {a|b} groups, at most `limit` (deterministic).
 
     The kept variants always include each alternative at least once, so no word in the file is
     silently dropped; beyond that a fixed-seed sample keeps the training set balanced between
     lines with many alternatives and lines with none.
     """
+    limit = limit or MAX_VARIANTS_PER_LINE
     parts = _GROUP.split(line)
     literals, groups = parts[0::2], [p.split("|") for p in parts[1::2]]
     if not groups:

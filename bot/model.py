@@ -21,6 +21,7 @@ from bot.signals import Lexicon, default_lexicon
 HOT_PREFIX = "hot:"
 # Operator examples are few; each counts as much as several of our own lines.
 HOT_EXAMPLE_WEIGHT = 2.0
+BALANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ def training_set(hot_topics: tuple[HotTopic, ...]) -> tuple[list[str], list[str]
     texts = [normalise(e.text) for e in examples]
     labels = [e.label for e in examples]
     weights = [1.0] * len(texts)
+    # Balance the labels a little (square root of inverse frequency): the out-of-scope class is the
+    # largest by far, and must not win every message that shares one generic word with it ("fee").
+    counts: dict[str, int] = defaultdict(int)
+    for label in labels:
+        counts[label] += 1
+    mean = len(labels) / max(1, len(counts))
+    weights = [(mean / counts[label]) ** BALANCE for label in labels]
     for topic in hot_topics:
         for text in (*topic.examples, *topic.keywords):
             texts.append(normalise(text))

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # The classifier alone hands over when a reason is its best reading of the message with at least
 # this probability. Rules fire on their own; the classifier adds recall for unseen phrasings.
-CLASSIFIER_REASON_MIN = {"security": 0.50, "legal": 0.60, "distress": 0.60, "human_request": 0.50}
+CLASSIFIER_REASON_MIN = {"security": 0.50, "legal": 0.75, "distress": 0.70, "human_request": 0.50}
 CRITICAL_ORDER = ("security", "legal", "distress", "human_request")
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
                            r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"

@@ -22,7 +22,7 @@ SMALL_TALK = "smalltalk"
 OUT_OF_SCOPE = "out_of_scope"
 
 # Tuned on the project's own judgement of what "clearly" means; see docs/brain.md for figures.
-TOPIC_MIN = 0.40          # a topic needs at least this share of the (topic + oos + small talk) mass
+TOPIC_MIN = 0.35          # a topic needs at least this share of the (topic + oos + small talk) mass
 SMALL_TALK_MIN = 0.55
 FOLLOW_UP_BOOST = 0.35    # added to the previous topic (or to out-of-scope) for a short follow-up
 SHORT_MESSAGE_WORDS = 14
@@ -50,21 +50,26 @@ def topic_shares(probabilities: dict[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in keep.items()}
 
 
-def is_follow_up(folded: str, words: int) -> bool:
-    return words <= SHORT_MESSAGE_WORDS and (
-        words <= 6 or bool(_FOLLOW_UP.match(folded)) or bool(_DETAILS_ONLY.search(folded)))
+def follow_up_strength(folded: str, words: int) -> float:
+    """How much a message reads as a continuation: 1 for "and for my cat?" or "it's LT-22950",
+    0.5 for any other short message, 0 for a long one (a new request stands on its own)."""
+    if words > SHORT_MESSAGE_WORDS:
+        return 0.0
+    if words <= 6 or _FOLLOW_UP.match(folded) or _DETAILS_ONLY.search(folded):
+        return 1.0
+    return 0.5
 
 
 def choose_topic(probabilities: dict[str, float], folded: str, words: int,
                  previous_topic: str | None, previous_unanswered: bool) -> TopicChoice:
     shares = topic_shares(probabilities)
-    follow_up = is_follow_up(folded, words)
+    follow_up = follow_up_strength(folded, words)
     note = ""
     if follow_up and previous_topic in shares:
-        shares[previous_topic] += FOLLOW_UP_BOOST
+        shares[previous_topic] += FOLLOW_UP_BOOST * follow_up
         note = f" (follow-up to {previous_topic})"
-    elif follow_up and previous_unanswered:
-        shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + FOLLOW_UP_BOOST
+    elif follow_up >= 1.0 and previous_unanswered:
+        shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + FOLLOW_UP_BOOST * follow_up
         note = " (follow-up to an unanswered question)"
     if previous_unanswered:
         # Right after a question Llamita could not answer, chatty words ("come on, just yes or no")
