@@ -28,6 +28,7 @@ from routing.views import CaseView, MessageView, StaffMember, format_wait
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "llamita_staff"
+_HTML = {"Content-Type": "text/html; charset=utf-8"}  # set up front so the middleware adds the CSP
 _NAME = re.compile(r"^[\w .'-]{1,40}$", re.UNICODE)
 
 
@@ -99,13 +100,13 @@ class Desk:
         token = request.query.get("token")
         if token is not None:
             if not hmac.compare_digest(token.encode(), self.settings.staff_token.encode()):
-                return web.FileResponse(STATIC / "desk-login.html", status=401)
+                return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
             response = web.HTTPFound("/desk")
             response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/desk")
             raise response
         if not self._authorised(request):
-            return web.FileResponse(STATIC / "desk-login.html", status=401)
-        return web.FileResponse(STATIC / "desk.html")
+            return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
+        return web.FileResponse(STATIC / "desk.html", headers=_HTML)
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         self._require(request)

@@ -78,9 +78,13 @@ class WebChat:
         app.router.add_get("/widget.js", self.widget)
         app.router.add_get("/chat/ws", self.socket)
         app.router.add_get("/chat/demo-identity/{customer}", self.demo_identity)
+        # The pages' scripts, stylesheets and images (the CSP allows no inline script or style).
+        app.router.add_static("/static/", STATIC)
 
     async def demo_page(self, _request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC / "index.html")
+        # The type is set here, not guessed later by FileResponse, so the security middleware sees
+        # an HTML page and adds the Content-Security-Policy.
+        return web.FileResponse(STATIC / "index.html", headers={"Content-Type": "text/html; charset=utf-8"})
 
     async def widget(self, _request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "no-cache"})

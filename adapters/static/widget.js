@@ -1,1 +1,866 @@
-// placeholder
+/*
+ * Llamita web chat widget.
+ *
+ *   <script src="https://chat.example.com/widget.js" data-identity="<signed token, optional>"></script>
+ *
+ * The server origin is taken from this script's own src, so the widget works embedded on another
+ * site. It draws a floating button and a chat panel inside a Shadow DOM (styled by widget.css from
+ * the same origin, so the host page's CSS cannot break it and a strict CSP needs no inline styles).
+ * Protocol: docs/webchat-protocol.md. Everything people write is put on the page with textContent
+ * (or text nodes), never as HTML.
+ *
+ * Public API: window.LlamitaChat = { open(text?), close(), setIdentity(token|null) }.
+ */
+(function () {
+  'use strict';
+
+  if (window.LlamitaChat && window.LlamitaChat.version) return; // loaded twice: keep the first
+
+  // ------------------------------------------------------------------ where we come from
+  var script = document.currentScript;
+  if (!script) {
+    var all = document.querySelectorAll('script[src]');
+    for (var i = all.length - 1; i >= 0 && !script; i--) {
+      if (/\/widget\.js(\?|#|$)/.test(all[i].src)) script = all[i];
+    }
+  }
+  var ORIGIN = new URL(script ? script.src : '/widget.js', location.href).origin;
+  var WS_URL = ORIGIN.replace(/^http/, 'ws') + '/chat/ws';
+  var STYLESHEET = ORIGIN + '/static/widget.css';
+
+  // ------------------------------------------------------------------ persistence
+  // Namespaced by server origin, so two Llamita deployments embedded on one site never mix.
+  var PREFIX = 'llamita:' + ORIGIN + ':';
+  var memory = {};
+  var storage = {
+    get: function (name, fallback) {
+      var raw;
+      try { raw = window.localStorage.getItem(PREFIX + name); } catch (e) { raw = memory[name]; }
+      if (raw === null || raw === undefined) return fallback;
+      try { return JSON.parse(raw); } catch (e) { return fallback; }
+    },
+    set: function (name, value) {
+      var raw = JSON.stringify(value);
+      try { window.localStorage.setItem(PREFIX + name, raw); } catch (e) { memory[name] = raw; }
+    },
+    remove: function (name) {
+      try { window.localStorage.removeItem(PREFIX + name); } catch (e) { /* ignore */ }
+      delete memory[name];
+    }
+  };
+  var session = {
+    get: function (name) { try { return window.sessionStorage.getItem(PREFIX + name); } catch (e) { return null; } },
+    set: function (name, value) { try { window.sessionStorage.setItem(PREFIX + name, value); } catch (e) { /* ignore */ } }
+  };
+
+  var TRANSCRIPT_LIMIT = 200;
+  var state = {
+    token: storage.get('token', null),             // resumes the conversation
+    conversation: storage.get('conversation', null),
+    who: storage.get('who', ''),                    // the signed-in customer id the conversation belongs to
+    lastSeq: storage.get('last_seq', 0),            // highest seq received in a `message` frame
+    transcript: storage.get('transcript', []),     // what was shown, to draw it again after a reload
+    outbox: storage.get('outbox', [])              // [{id, text, at}] sent but not acknowledged yet
+  };
+  if (typeof state.lastSeq !== 'number' || state.lastSeq < 0) state.lastSeq = 0;
+  if (!Array.isArray(state.transcript)) state.transcript = [];
+  if (!Array.isArray(state.outbox)) state.outbox = [];
+
+  function saveConversation() {
+    storage.set('token', state.token);
+    storage.set('conversation', state.conversation);
+    storage.set('who', state.who);
+    storage.set('last_seq', state.lastSeq);
+  }
+  function saveTranscript() {
+    if (state.transcript.length > TRANSCRIPT_LIMIT) state.transcript = state.transcript.slice(-TRANSCRIPT_LIMIT);
+    storage.set('transcript', state.transcript);
+  }
+  function saveOutbox() { storage.set('outbox', state.outbox); }
+
+  function identityId(token) {
+    // Only to notice that a different customer signed in; the server checks the signature.
+    if (!token || typeof token !== 'string') return '';
+    try {
+      var payload = token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
+      while (payload.length % 4) payload += '=';
+      var claims = JSON.parse(decodeURIComponent(escape(atob(payload))));
+      return claims && typeof claims.id === 'string' ? claims.id : '';
+    } catch (e) {
+      return '';
+    }
+  }
+
+  var identity = (script && script.getAttribute('data-identity')) || null;
+  if (identity && identityId(identity) !== state.who && (state.token || state.transcript.length)) {
+    forgetConversation(); // someone else signed in on this browser: never show them the old chat
+  }
+  if (identity && !state.token) state.who = identityId(identity);
+
+  function forgetConversation() {
+    state.token = null;
+    state.conversation = null;
+    state.who = '';
+    state.lastSeq = 0;
+    state.transcript = [];
+    state.outbox = [];
+    saveConversation();
+    saveTranscript();
+    saveOutbox();
+  }
+
+  function newId() {
+    var c = window.crypto;
+    if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+    var bytes = new Uint8Array(16);
+    if (c && c.getRandomValues) {
+      c.getRandomValues(bytes);
+    } else {
+      for (var j = 0; j < 16; j++) bytes[j] = Math.floor(Math.random() * 256);
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join('');
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20);
+  }
+
+  // ------------------------------------------------------------------ DOM helpers
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  var URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  // Text as text nodes; web addresses become links (built with the DOM, never parsed as HTML).
+  function fillText(node, text) {
+    node.textContent = '';
+    var last = 0;
+    text.replace(URL_PATTERN, function (match, offset) {
+      if (offset > last) node.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link = el('a', null, match);
+      link.href = match;
+      link.target = '_blank';
+      link.rel = 'noopener noreferrer nofollow';
+      node.appendChild(link);
+      last = offset + match.length;
+      return match;
+    });
+    if (last < text.length) node.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function clock(at) {
+    var date = at ? new Date(at) : new Date();
+    if (isNaN(date.getTime())) return '';
+    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  // ------------------------------------------------------------------ the widget's DOM
+  // A custom element name, so the host page's `div { ... }` rules never touch the widget's box.
+  var host = el('llamita-chat');
+  host.id = 'llamita-chat';
+  host.style.display = 'none'; // shown once its stylesheet has loaded (no flash of unstyled chat)
+  var root = host.attachShadow ? host.attachShadow({ mode: 'open' }) : host;
+
+  var link = el('link');
+  link.rel = 'stylesheet';
+  link.href = STYLESHEET;
+  link.addEventListener('load', reveal);
+  link.addEventListener('error', reveal);
+  function reveal() { host.style.removeProperty('display'); }
+  root.appendChild(link);
+
+  var wrap = el('div', 'llamita');
+  root.appendChild(wrap);
+
+  var panel = el('section', 'panel');
+  panel.id = 'llamita-panel';
+  panel.hidden = true;
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-labelledby', 'llamita-title');
+
+  var header = el('header', 'header');
+  var avatar = el('span', 'avatar');
+  avatar.setAttribute('aria-hidden', 'true');
+  var heading = el('div', 'heading');
+  var title = el('h2', 'title', 'Llamita');
+  title.id = 'llamita-title';
+  var subtitle = el('p', 'subtitle', 'Llama Travel’s assistant · replies in seconds');
+  heading.appendChild(title);
+  heading.appendChild(subtitle);
+  var closeButton = el('button', 'icon-button close');
+  closeButton.type = 'button';
+  closeButton.setAttribute('aria-label', 'Close chat');
+  closeButton.appendChild(el('span', 'close-glyph'));
+  header.appendChild(avatar);
+  header.appendChild(heading);
+  header.appendChild(closeButton);
+
+  var banner = el('div', 'banner');
+  banner.hidden = true;
+  banner.setAttribute('role', 'status');
+
+  var log = el('div', 'log');
+  log.setAttribute('role', 'log');
+  log.setAttribute('aria-live', 'polite');
+  log.setAttribute('aria-relevant', 'additions');
+  log.setAttribute('aria-label', 'Conversation');
+  log.tabIndex = 0;
+
+  var greeting = el('div', 'greeting');
+  greeting.appendChild(el('p', 'greeting-title', 'Hi! I’m Llamita'));
+  greeting.appendChild(el('p', 'greeting-text',
+    'Ask me about baggage, bookings, refunds or your trip. If you need a person, just say so and I’ll bring in our team.'));
+  log.appendChild(greeting);
+
+  var typing = el('div', 'typing');
+  typing.hidden = true;
+  var typingDots = el('span', 'dots');
+  typingDots.setAttribute('aria-hidden', 'true');
+  typingDots.appendChild(el('span'));
+  typingDots.appendChild(el('span'));
+  typingDots.appendChild(el('span'));
+  var typingText = el('span', 'typing-text', 'Llamita is typing…');
+  typing.appendChild(typingDots);
+  typing.appendChild(typingText);
+
+  var notice = el('p', 'notice');
+  notice.hidden = true;
+  notice.setAttribute('role', 'alert');
+
+  var form = el('form', 'composer');
+  form.noValidate = true;
+  var label = el('label', 'visually-hidden', 'Your message');
+  label.htmlFor = 'llamita-input';
+  var input = el('textarea', 'input');
+  input.id = 'llamita-input';
+  input.rows = 1;
+  input.placeholder = 'Type your message…';
+  input.setAttribute('aria-describedby', 'llamita-counter llamita-hint');
+  input.setAttribute('autocomplete', 'off');
+  var sendButton = el('button', 'send');
+  sendButton.type = 'submit';
+  sendButton.setAttribute('aria-label', 'Send message');
+  sendButton.appendChild(el('span', 'send-glyph'));
+  var footer = el('div', 'composer-footer');
+  var hint = el('span', 'hint', 'Enter to send · Shift+Enter for a new line');
+  hint.id = 'llamita-hint';
+  var counter = el('span', 'counter');
+  counter.id = 'llamita-counter';
+  counter.setAttribute('aria-live', 'polite');
+  footer.appendChild(hint);
+  footer.appendChild(counter);
+  var row = el('div', 'composer-row');
+  row.appendChild(input);
+  row.appendChild(sendButton);
+  form.appendChild(label);
+  form.appendChild(row);
+  form.appendChild(footer);
+
+  panel.appendChild(header);
+  panel.appendChild(banner);
+  panel.appendChild(log);
+  panel.appendChild(typing);
+  panel.appendChild(notice);
+  panel.appendChild(form);
+
+  var launcher = el('button', 'launcher');
+  launcher.type = 'button';
+  launcher.setAttribute('aria-controls', 'llamita-panel');
+  launcher.setAttribute('aria-expanded', 'false');
+  launcher.setAttribute('aria-label', 'Chat with Llamita, Llama Travel’s assistant');
+  var launcherIcon = el('span', 'launcher-icon');
+  launcherIcon.setAttribute('aria-hidden', 'true');
+  var launcherLabel = el('span', 'launcher-label', 'Chat with us');
+  launcherLabel.setAttribute('aria-hidden', 'true');
+  var badge = el('span', 'badge');
+  badge.hidden = true;
+  launcher.appendChild(launcherIcon);
+  launcher.appendChild(launcherLabel);
+  launcher.appendChild(badge);
+
+  wrap.appendChild(panel);
+  wrap.appendChild(launcher);
+
+  function mount() { document.body.appendChild(host); }
+  if (document.body) mount(); else document.addEventListener('DOMContentLoaded', mount);
+
+  // ------------------------------------------------------------------ messages on screen
+  var agentName = 'Llamita';
+  var maxChars = 4000;
+  var shown = new Map();    // seq -> element
+  var pending = new Map();  // client id -> element of the customer's message not yet numbered
+  var unread = 0;
+
+  function authorLabel(message) {
+    if (message.author === 'customer') return 'You';
+    if (message.author === 'bot') return message.name || agentName;
+    return message.name || 'Llama Travel';
+  }
+
+  function messageElement(message) {
+    var kind = message.author === 'customer' ? 'customer' : message.author === 'system' ? 'system' : message.author === 'staff' ? 'staff' : 'bot';
+    var node = el('div', 'msg msg-' + kind);
+    if (kind === 'system') {
+      node.appendChild(el('p', 'system-text', message.text));
+      return node;
+    }
+    var who = el('div', kind === 'customer' ? 'who visually-hidden' : 'who', authorLabel(message));
+    var bubble = el('div', 'bubble');
+    fillText(bubble, message.text);
+    var meta = el('div', 'meta');
+    var time = el('span', 'time', clock(message.at));
+    var status = el('span', 'status');
+    meta.appendChild(time);
+    meta.appendChild(status);
+    node.appendChild(who);
+    node.appendChild(bubble);
+    node.appendChild(meta);
+    return node;
+  }
+
+  // Put a numbered message in its place: before any higher number, else before the unnumbered
+  // (still sending) messages of the customer, which always stay at the bottom.
+  function place(node, seq) {
+    node.setAttribute('data-seq', String(seq));
+    var before = null;
+    var children = log.children;
+    for (var k = 0; k < children.length; k++) {
+      var child = children[k];
+      if (child === node) continue;
+      var childSeq = child.getAttribute('data-seq');
+      if (childSeq === null) {
+        if (child.hasAttribute('data-pending')) { before = child; break; }
+        continue;
+      }
+      if (Number(childSeq) > seq) { before = child; break; }
+    }
+    if (node.parentNode === log && node.nextSibling === before) return;
+    log.insertBefore(node, before);
+  }
+
+  function setDelivery(node, status, text) {
+    var label = node.querySelector('.status');
+    if (!label) return;
+    node.setAttribute('data-status', status);
+    label.textContent = text || '';
+  }
+
+  function remember(message) {
+    for (var k = state.transcript.length - 1; k >= 0; k--) {
+      if (state.transcript[k].seq === message.seq) return;
+      if (state.transcript[k].seq < message.seq) break;
+    }
+    state.transcript.push({ seq: message.seq, author: message.author, name: message.name || null,
+      text: message.text, at: message.at || new Date().toISOString(), id: message.id || undefined });
+    state.transcript.sort(function (a, b) { return a.seq - b.seq; });
+    saveTranscript();
+  }
+
+  function removeFromOutbox(id) {
+    var before = state.outbox.length;
+    state.outbox = state.outbox.filter(function (item) { return item.id !== id; });
+    if (state.outbox.length !== before) saveOutbox();
+  }
+
+  // Stay at the bottom while the customer is there (new messages, the typing line, a taller
+  // input box); leave them alone when they have scrolled up to read.
+  var pinned = true;
+  function scrollToEnd() {
+    pinned = true;
+    log.scrollTop = log.scrollHeight;
+  }
+  function followEnd() { if (pinned) log.scrollTop = log.scrollHeight; }
+  log.addEventListener('scroll', function () {
+    pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  });
+  if (window.ResizeObserver) new ResizeObserver(followEnd).observe(log);
+
+  function showMessage(message, fromServer) {
+    if (typeof message.seq !== 'number') return;
+    if (fromServer && message.seq > state.lastSeq) {
+      state.lastSeq = message.seq;
+      storage.set('last_seq', state.lastSeq);
+    }
+    if (message.author === 'customer' && message.id) {
+      removeFromOutbox(message.id); // its echo: it is stored
+      var mine = pending.get(message.id);
+      if (mine) {
+        pending.delete(message.id);
+        mine.removeAttribute('data-pending');
+        if (!shown.has(message.seq)) shown.set(message.seq, mine);
+        place(mine, message.seq);
+        setDelivery(mine, 'sent', 'Sent');
+      }
+    }
+    if (shown.has(message.seq)) {
+      // Already on screen (a resend, or placed by its ack): show the text as the server stored it
+      // (card numbers are masked there), and remember that version, never the raw one.
+      var existing = shown.get(message.seq).querySelector('.bubble');
+      if (existing && message.author === 'customer' && existing.textContent !== message.text) {
+        fillText(existing, message.text);
+      }
+      remember(message);
+      return;
+    }
+    var node = messageElement(message);
+    if (message.author === 'customer') setDelivery(node, 'sent', 'Sent');
+    shown.set(message.seq, node);
+    place(node, message.seq);
+    remember(message);
+    greeting.hidden = true;
+    if (fromServer && message.author !== 'customer') {
+      hideTyping();
+      if (message.author === 'bot' && status.state === 'resolved') setStatus('bot', null);
+      if (panel.hidden) { unread++; showBadge(); }
+    }
+    followEnd();
+  }
+
+  function showPending(item) {
+    var node = messageElement({ author: 'customer', text: item.text, at: item.at });
+    node.setAttribute('data-pending', '');
+    node.setAttribute('data-id', item.id);
+    setDelivery(node, 'sending', 'Sending…');
+    pending.set(item.id, node);
+    log.appendChild(node);
+    greeting.hidden = true;
+    scrollToEnd();
+    return node;
+  }
+
+  function acknowledge(id, seq) {
+    removeFromOutbox(id);
+    inflight.delete(id);
+    flush();
+    var node = pending.get(id);
+    if (!node) return;
+    pending.delete(id);
+    node.removeAttribute('data-pending');
+    setDelivery(node, 'sent', 'Sent');
+    if (typeof seq === 'number') {
+      if (shown.has(seq) && shown.get(seq) !== node) {
+        node.remove(); // its echo already arrived and is on screen
+        return;
+      }
+      shown.set(seq, node);
+      place(node, seq); // remembered when its echo (the stored text) arrives
+    }
+  }
+
+  function failMessage(id, reason) {
+    removeFromOutbox(id);
+    inflight.delete(id);
+    flush();
+    var node = pending.get(id);
+    if (!node) return;
+    pending.delete(id);
+    node.removeAttribute('data-pending');
+    setDelivery(node, 'failed', 'Not sent — ' + reason);
+  }
+
+  function clearLog() {
+    shown.clear();
+    pending.clear();
+    while (log.lastChild && log.lastChild !== greeting) log.removeChild(log.lastChild);
+    greeting.hidden = false;
+  }
+
+  function drawStored() {
+    state.transcript.forEach(function (message) { showMessage(message, false); });
+    state.outbox.forEach(function (item) { showPending(item); });
+  }
+
+  // ------------------------------------------------------------------ status, typing, notices
+  var status = { state: 'bot', agent: null };
+
+  function setStatus(caseState, agent) {
+    status = { state: caseState || 'bot', agent: agent || null };
+    var text;
+    if (status.state === 'waiting') text = 'Waiting for a person from our team…';
+    else if (status.state === 'claimed') text = (status.agent || 'Someone from our team') + ' is chatting with you';
+    else if (status.state === 'resolved') text = 'Resolved · write any time if you need more help';
+    else if (status.state === 'abandoned') text = 'This conversation was closed · write any time';
+    else text = 'Llama Travel’s assistant · replies in seconds';
+    subtitle.textContent = text;
+    title.textContent = status.state === 'claimed' && status.agent ? status.agent + ' · Llama Travel' : agentName;
+    panel.setAttribute('data-state', status.state);
+  }
+
+  var typingTimer = null;
+  function showTyping(who) {
+    // Llamita stays quiet while people have the conversation; older servers still say it types.
+    if ((status.state === 'waiting' || status.state === 'claimed') && (!who || who === agentName)) return;
+    typingText.textContent = (who || agentName) + ' is typing…';
+    typing.hidden = false;
+    followEnd();
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 15000);
+  }
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    typing.hidden = true;
+  }
+
+  var noticeTimer = null;
+  function showNotice(text, kind, seconds) {
+    notice.textContent = text;
+    notice.setAttribute('data-kind', kind || 'info');
+    notice.hidden = false;
+    clearTimeout(noticeTimer);
+    if (seconds) noticeTimer = setTimeout(hideNotice, seconds * 1000);
+  }
+  function hideNotice() {
+    clearTimeout(noticeTimer);
+    notice.hidden = true;
+  }
+
+  function showBadge() {
+    badge.textContent = unread > 9 ? '9+' : String(unread);
+    badge.hidden = unread === 0;
+    launcher.setAttribute('aria-label', unread
+      ? 'Chat with Llamita — ' + unread + ' new message' + (unread === 1 ? '' : 's')
+      : 'Chat with Llamita, Llama Travel’s assistant');
+  }
+
+  var bannerTimer = null;
+  function setConnection(online) {
+    clearTimeout(bannerTimer);
+    if (online) {
+      banner.hidden = true;
+      panel.removeAttribute('data-offline');
+      return;
+    }
+    panel.setAttribute('data-offline', '');
+    // A quick reconnect should not flash a warning.
+    bannerTimer = setTimeout(function () {
+      banner.textContent = 'Connecting… your messages will be sent as soon as we’re back.';
+      banner.hidden = false;
+    }, 1500);
+  }
+
+  // ------------------------------------------------------------------ the connection
+  var ws = null;
+  var welcomed = false;
+  var attempts = 0;
+  var reconnectTimer = null;
+  var retryTimer = null;
+  var pingTimer = null;
+  var lastFrameAt = 0;
+  var inflight = new Set(); // ids sent on this socket and not yet acknowledged
+  var wanted = false;       // the customer opened the chat or has a conversation: stay connected
+
+  function connect() {
+    wanted = true;
+    if (ws) return;
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    var socket;
+    try {
+      socket = new WebSocket(WS_URL);
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    ws = socket;
+    welcomed = false;
+    inflight = new Set();
+    socket.addEventListener('open', function () {
+      if (socket !== ws) return;
+      var hello = { type: 'hello', last_seq: state.lastSeq };
+      if (state.token) hello.token = state.token;
+      if (identity) hello.identity = identity;
+      socket.send(JSON.stringify(hello));
+    });
+    socket.addEventListener('message', function (event) {
+      if (socket !== ws) return;
+      lastFrameAt = Date.now();
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; }
+      if (frame && typeof frame === 'object') handle(frame);
+    });
+    socket.addEventListener('close', function () {
+      if (socket !== ws) return;
+      ws = null;
+      welcomed = false;
+      clearInterval(pingTimer);
+      setConnection(false);
+      markWaiting();
+      scheduleReconnect();
+    });
+  }
+
+  function disconnect() {
+    var socket = ws;
+    ws = null;
+    welcomed = false;
+    clearInterval(pingTimer);
+    clearTimeout(reconnectTimer);
+    reconnectTimer = null;
+    if (socket) { try { socket.close(1000); } catch (e) { /* ignore */ } }
+  }
+
+  function scheduleReconnect() {
+    if (!wanted || reconnectTimer) return;
+    var delay = Math.min(30000, 500 * Math.pow(2, attempts)) * (0.75 + Math.random() * 0.5);
+    attempts++;
+    reconnectTimer = setTimeout(function () { reconnectTimer = null; connect(); }, delay);
+  }
+
+  function send(frame) {
+    if (!ws || ws.readyState !== 1) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function markWaiting() {
+    pending.forEach(function (node) {
+      if (node.getAttribute('data-status') === 'sending') setDelivery(node, 'sending', 'Waiting for connection…');
+    });
+  }
+
+  // Send what is not acknowledged yet, oldest first and one at a time (the next one goes when the
+  // server has acknowledged the previous), so the conversation keeps its order even through rate
+  // limits and reconnects. The server stores a re-sent id only once.
+  function flush() {
+    clearTimeout(retryTimer);
+    if (!welcomed || inflight.size) return;
+    var item = state.outbox[0];
+    if (!item) return;
+    if (send({ type: 'message', id: item.id, text: item.text })) {
+      inflight.add(item.id);
+      var node = pending.get(item.id);
+      if (node) setDelivery(node, 'sending', 'Sending…');
+    }
+  }
+
+  function retryLater(id, seconds) {
+    inflight.delete(id);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, Math.max(0.5, Number(seconds) || 2) * 1000);
+  }
+
+  function startPings() {
+    clearInterval(pingTimer);
+    pingTimer = setInterval(function () {
+      if (!ws) return;
+      if (Date.now() - lastFrameAt > 60000) { ws.close(); return; } // silent for a minute: reconnect
+      send({ type: 'ping' });
+    }, 25000);
+  }
+
+  function handle(frame) {
+    switch (frame.type) {
+      case 'welcome': return onWelcome(frame);
+      case 'message': return showMessage(frame, true);
+      case 'ack': return acknowledge(frame.id, frame.seq);
+      case 'typing': return showTyping(frame.who);
+      case 'status': return setStatus(frame.state, frame.agent);
+      case 'error': return onError(frame);
+      default: return undefined; // pong, and frame types from newer servers
+    }
+  }
+
+  function onWelcome(frame) {
+    welcomed = true;
+    attempts = 0;
+    if (frame.agent_name) agentName = frame.agent_name;
+    if (frame.limits && frame.limits.max_chars) maxChars = frame.limits.max_chars;
+    if (state.conversation && frame.conversation !== state.conversation) {
+      // A new conversation (the old one is gone): start the screen afresh, keep unsent words.
+      state.lastSeq = 0;
+      state.transcript = [];
+      saveTranscript();
+      clearLog();
+      state.outbox.forEach(function (item) { showPending(item); });
+    }
+    state.conversation = frame.conversation;
+    if (frame.token) state.token = frame.token;
+    if (!state.who && identity) state.who = identityId(identity);
+    saveConversation();
+    setStatus(frame.state, frame.agent);
+    setConnection(true);
+    if (frame.identity === 'rejected') {
+      var guest = 'We couldn’t confirm your sign-in, so you’re chatting as a guest.';
+      showNotice(notice.hidden ? guest : notice.textContent + ' ' + guest, 'info', 8);
+    }
+    updateCounter();
+    startPings();
+    flush();
+  }
+
+  function onError(frame) {
+    var code = frame.code;
+    var id = typeof frame.id === 'string' ? frame.id : null;
+    // bad_id cannot name the id it refused: it is about the message in flight.
+    if (!id && code === 'bad_id' && inflight.size) id = inflight.values().next().value;
+    var wait = Math.ceil(Number(frame.retry_after) || 2);
+    if (code === 'rate_limited') {
+      if (id) retryLater(id, frame.retry_after);
+      showNotice('You’re sending messages very quickly — we’ll send the next one in ' + wait +
+        (wait === 1 ? ' second.' : ' seconds.'), 'warn', Math.max(3, wait + 1));
+      return;
+    }
+    if (code === 'not_stored') {
+      if (id) retryLater(id, frame.retry_after);
+      showNotice('We couldn’t save your message just now; trying again…', 'warn', 5);
+      return;
+    }
+    if (code === 'too_long') {
+      if (id) failMessage(id, 'too long');
+      showNotice('That message is over ' + maxChars + ' characters — please split it into parts.', 'warn', 8);
+      return;
+    }
+    if (code === 'empty') {
+      if (id) failMessage(id, 'empty');
+      showNotice('That message was empty.', 'warn', 4);
+      return;
+    }
+    if (code === 'bad_id') {
+      if (id) failMessage(id, 'please try again');
+      return;
+    }
+    if (code === 'session_expired') {
+      showNotice('Your previous chat has ended, so we’ve started a new conversation.', 'info', 8);
+      return;
+    }
+    if (id) failMessage(id, frame.message || 'please try again');
+    if (frame.message) showNotice(frame.message, 'warn', 6);
+  }
+
+  // ------------------------------------------------------------------ composing
+  var limitNotice = false;
+  function updateCounter() {
+    var length = input.value.length;
+    var over = length > maxChars;
+    counter.textContent = length >= maxChars * 0.8 ? length + ' / ' + maxChars : '';
+    counter.setAttribute('data-over', over ? 'true' : 'false');
+    input.setAttribute('aria-invalid', over ? 'true' : 'false');
+    sendButton.disabled = over;
+    if (over) {
+      showNotice('Messages are limited to ' + maxChars + ' characters — please shorten it or split it into parts.', 'warn');
+      limitNotice = true;
+    } else if (limitNotice) {
+      limitNotice = false;
+      hideNotice();
+    }
+    // Grow with the text, up to a few lines.
+    input.style.height = 'auto';
+    input.style.height = Math.min(input.scrollHeight, 140) + 'px';
+  }
+
+  var lastTypingSent = 0;
+  function typingNudge() {
+    var now = Date.now();
+    if (welcomed && now - lastTypingSent > 4000 && input.value.trim()) {
+      lastTypingSent = now;
+      send({ type: 'typing' });
+    }
+  }
+
+  function submit() {
+    var text = input.value;
+    if (!text.trim()) {
+      showNotice('Type a message first.', 'info', 3);
+      return;
+    }
+    if (text.length > maxChars) {
+      updateCounter();
+      return;
+    }
+    var item = { id: newId(), text: text, at: new Date().toISOString() };
+    state.outbox.push(item);
+    saveOutbox();
+    var node = showPending(item);
+    if (!welcomed) setDelivery(node, 'sending', 'Waiting for connection…');
+    input.value = '';
+    lastTypingSent = 0;
+    hideNotice();
+    updateCounter();
+    if (status.state === 'resolved' || status.state === 'abandoned') setStatus('bot', null);
+    connect();
+    flush();
+  }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    submit();
+    input.focus();
+  });
+  input.addEventListener('keydown', function (event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  input.addEventListener('input', function () {
+    updateCounter();
+    typingNudge();
+  });
+
+  // ------------------------------------------------------------------ opening and closing
+  function open(text) {
+    panel.hidden = false;
+    launcher.setAttribute('aria-expanded', 'true');
+    wrap.setAttribute('data-open', '');
+    session.set('open', '1');
+    unread = 0;
+    showBadge();
+    connect();
+    if (typeof text === 'string' && text) {
+      input.value = text;
+      updateCounter();
+    }
+    scrollToEnd();
+    setTimeout(function () { input.focus(); }, 0);
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute('aria-expanded', 'false');
+    wrap.removeAttribute('data-open');
+    session.set('open', '');
+    launcher.focus();
+  }
+
+  launcher.addEventListener('click', function () { if (panel.hidden) open(); else close(); });
+  closeButton.addEventListener('click', close);
+  panel.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape') { event.stopPropagation(); close(); }
+  });
+
+  window.addEventListener('online', function () { if (wanted && !ws) connect(); });
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible' && wanted && !ws) connect();
+  });
+
+  function setIdentity(token) {
+    identity = token || null;
+    disconnect();
+    forgetConversation();
+    state.who = identityId(identity);
+    storage.set('who', state.who);
+    clearLog();
+    hideTyping();
+    hideNotice();
+    setStatus('bot', null);
+    unread = 0;
+    showBadge();
+    if (!panel.hidden) connect(); else wanted = false;
+  }
+
+  // ------------------------------------------------------------------ start
+  setStatus('bot', null);
+  drawStored();
+  updateCounter();
+  if (session.get('open') === '1') open();
+  else if (state.token || state.outbox.length) connect(); // resume quietly: new replies show on the badge
+
+  window.LlamitaChat = {
+    version: '1',
+    open: open,
+    close: close,
+    setIdentity: setIdentity
+  };
+})();
