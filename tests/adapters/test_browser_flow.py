@@ -1,0 +1,301 @@
+"""The whole story in a real browser: a customer on the website, Llamita, a hand-over, Ana on the desk.
+
+Drives Debian's Chromium (/usr/bin/chromium) headless through Playwright against the real server
+(tests/servers.py: the whole application in-process on a free port, here on SQLite). No browser is
+ever downloaded: where Chromium is missing the tests skip, unless LLAMITA_REQUIRE_BROWSER=1.
+
+Assertions stay on robust facts, since Llamita's wording changes: an answer arrives and mentions
+"8 kg" for the baggage question, a hand-over puts a card on the desk, status lines name Ana.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.servers import STAFF_TOKEN, running_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 8_000
+XSS = '<img src=x onerror="window.pwned=1">'
+
+pytestmark = pytest.mark.browser
+
+
+def _missing_browser() -> str | None:
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium); browser tests need Debian's browser"
+    return None
+
+
+class Site:
+    """The running server, as the browser sees it."""
+
+    def __init__(self, running):
+        self.running = running
+        self.base_url = running.url
+        self.desk_url = f"{running.url}/desk?token={STAFF_TOKEN}"
+
+
+@pytest.fixture
+async def live_server(tmp_path: Path):
+    async with running_server(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'llamita.sqlite3'}") as running:
+        yield Site(running)
+
+
+@pytest.fixture
+async def browser():
+    problem = _missing_browser()
+    if problem:
+        if os.environ.get("LLAMITA_REQUIRE_BROWSER") == "1":
+            pytest.fail(problem + " (LLAMITA_REQUIRE_BROWSER=1)")
+        pytest.skip(problem)
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+class PageProblems:
+    """Collects what must never happen on a page: script errors, CSP violations, failed loads."""
+
+    def __init__(self, page, name: str):
+        self.name = name
+        self.problems: list[str] = []
+        page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        page.on("console", self._console)
+        page.on("requestfailed", lambda request: self.problems.append(
+            f"request failed: {request.url} {request.failure}"))
+
+    def _console(self, message) -> None:
+        text = message.text
+        if message.type == "error" and "401" not in text and "Unauthorized" not in text:
+            self.problems.append(f"console error: {text}")
+        elif "Content Security Policy" in text or "Refused to" in text:
+            self.problems.append(f"CSP: {text}")
+
+    def check(self) -> None:
+        # The deliberately broken <img src=x> is never created, so nothing may fail to load either.
+        assert not self.problems, f"{self.name} page had problems: {self.problems}"
+
+
+def _assert_strict_policy(response) -> None:
+    """The pages run under a CSP without inline script or style; the checks above rely on it."""
+    policy = response.headers.get("content-security-policy", "")
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy, f"{response.url}: CSP is {policy!r}"
+
+
+async def _new_page(browser, name: str):
+    context = await browser.new_context(viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = await context.new_page()
+    return page, PageProblems(page, name)
+
+
+async def _open_widget(page, base_url: str, navigate: bool = True):
+    from playwright.async_api import expect
+
+    if navigate:
+        _assert_strict_policy(await page.goto(base_url + "/"))
+    await page.locator("#llamita-chat .launcher").click()
+    await expect(page.locator("#llamita-panel")).to_be_visible()
+    await expect(page.locator("#llamita-input")).to_be_focused()
+
+
+async def _say(page, text: str) -> None:
+    from playwright.async_api import expect
+
+    mine = page.locator(".msg-customer")
+    before = await mine.count()
+    await page.locator("#llamita-input").fill(text)
+    await page.locator("#llamita-input").press("Enter")
+    await expect(mine).to_have_count(before + 1)
+    # Shown at once, then acknowledged by the server ("Sent").
+    await expect(mine.last.locator(".status")).to_have_text("Sent")
+    await expect(mine.last.locator(".bubble")).to_have_text(text)
+
+
+async def _open_desk(browser, server, name: str = "Ana"):
+    from playwright.async_api import expect
+
+    desk, problems = await _new_page(browser, "desk")
+    _assert_strict_policy(await desk.goto(server.desk_url))
+    assert desk.url == server.base_url + "/desk", "the token link should land on /desk without the token"
+    await desk.locator("#staff-name").fill(name)
+    await desk.get_by_role("button", name="Start").click()
+    await expect(desk.locator("#me-name")).to_have_text(name)
+    await expect(desk.locator("#live")).to_have_text("Live")
+    return desk, problems
+
+
+async def test_customer_llamita_handover_claim_reply_resolve(browser, live_server):
+    from playwright.async_api import expect
+
+    customer, customer_problems = await _new_page(browser, "customer")
+    await _open_widget(customer, live_server.base_url)
+
+    # Llamita answers from the knowledge base.
+    await _say(customer, "How many bags can I bring?")
+    answer = customer.locator(".msg-bot .bubble").last
+    await expect(answer).to_contain_text("8 kg")
+
+    # The customer asks for a person: Llamita says so, and the widget shows the wait.
+    await _say(customer, "I want to talk to a person")
+    await expect(customer.locator(".msg-bot")).to_have_count(2)
+    await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "waiting")
+    await expect(customer.locator(".subtitle")).to_contain_text("Waiting for a person")
+
+    # Ana opens the desk: the hand-over is a waiting card; she claims it.
+    desk, desk_problems = await _open_desk(browser, live_server, "Ana")
+    card = desk.locator("#waiting-list .card")
+    await expect(card).to_have_count(1)
+    await expect(card).to_contain_text("I want to talk to a person")
+    await expect(card).to_contain_text("Anonymous visitor")
+    await card.get_by_role("button", name=re.compile(r"^Claim case")).click()
+    await expect(desk.locator("#claimed-list .card")).to_have_count(1)
+    await expect(desk.locator("#claimed-list .card")).to_contain_text("yours")
+    await expect(desk.locator("#reply-label")).to_contain_text("Reply to")
+
+    # The customer is told Ana joined.
+    await expect(customer.locator(".msg-system").filter(has_text=re.compile(r"Ana\b.*joined"))).to_have_count(1)
+    await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "claimed")
+    await expect(customer.locator(".title")).to_contain_text("Ana")
+
+    # Ana replies; the customer sees it.
+    await desk.locator("#reply-text").fill("Hi, I'm Ana. Happy to help with your bags!")
+    await desk.locator("#reply-text").press("Enter")
+    await expect(desk.locator("#conv-messages .message-staff")).to_contain_text("Happy to help")
+    staff_bubble = customer.locator(".msg-staff")
+    await expect(staff_bubble.locator(".bubble")).to_have_text("Hi, I'm Ana. Happy to help with your bags!")
+    await expect(staff_bubble.locator(".who")).to_have_text("Ana")
+
+    # The customer answers; Ana sees it live, without reloading.
+    await _say(customer, "Thanks Ana! Can I bring skis as well?")
+    await expect(desk.locator("#conv-messages .message-customer").last).to_have_text(
+        re.compile(r"Can I bring skis as well\?"))
+
+    # Ana resolves; the customer sees it.
+    await desk.locator("#conv-resolve").click()
+    await expect(desk.locator("#claimed-list .card")).to_have_count(0)
+    await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "resolved")
+    await expect(customer.locator(".msg-system").last).to_contain_text("resolved")
+
+    # Nothing was shown twice, and the messages are in order.
+    seqs = [int(s) for s in await customer.locator(".log [data-seq]").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('data-seq'))")]
+    assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)), seqs
+    customer_problems.check()
+    desk_problems.check()
+
+
+async def test_markup_in_messages_shows_literally_and_never_runs(browser, live_server):
+    from playwright.async_api import expect
+
+    customer, customer_problems = await _new_page(browser, "customer")
+    await customer.goto(live_server.base_url + "/")
+    # Signed in as a demo customer (the site's backend signs the identity): the card shows who it is.
+    await customer.locator("#persona").select_option("carlos.mendez")
+    await expect(customer.locator("#persona-status")).to_contain_text("Signed in as Carlos")
+    await _open_widget(customer, live_server.base_url, navigate=False)
+    await _say(customer, XSS)
+    await expect(customer.locator(".msg-bot")).to_have_count(1)
+    await _say(customer, "I want to talk to a person")
+    await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "waiting")
+
+    desk, desk_problems = await _open_desk(browser, live_server, "Ana")
+    card = desk.locator("#waiting-list .card")
+    await expect(card.locator(".card-customer")).to_contain_text("Carlos Méndez")
+    await expect(card.locator(".card-customer")).to_contain_text("verified")
+    await expect(card).to_contain_text("LT-40127")
+    await card.get_by_role("button", name=re.compile(r"^Open case")).click()
+    await expect(desk.locator("#conv-messages .message-customer .message-text").first).to_have_text(XSS)
+    await expect(desk.locator("#reply-label")).to_contain_text("Internal note")
+    await desk.locator("#conv-claim").click()
+    await expect(desk.locator("#reply-label")).to_contain_text("Reply to")
+
+    staff_markup = '<b>bold?</b><img src=x onerror="window.pwned=2">'
+    await desk.locator("#reply-text").fill(staff_markup)
+    await desk.locator("#reply-text").press("Enter")
+    await expect(customer.locator(".msg-staff .bubble")).to_have_text(staff_markup)
+
+    # Give a would-be <img src=x> time to fail and fire its handler, then look for any trace of it.
+    await customer.wait_for_timeout(300)
+    for page in (customer, desk):
+        assert await page.evaluate("window.pwned") is None
+        injected = await page.evaluate("""() => {
+            const roots = [document];
+            const host = document.querySelector('#llamita-chat');
+            if (host && host.shadowRoot) roots.push(host.shadowRoot);
+            return roots.reduce((n, root) => n + root.querySelectorAll('img[src="x"], b').length, 0);
+        }""")
+        assert injected == 0, "customer or staff text was parsed as HTML"
+    customer_problems.check()
+    desk_problems.check()
+
+
+async def test_lost_ack_and_reconnect_deliver_once_and_reload_shows_each_message_once(browser, live_server):
+    """The socket dies after the server stored a message but before the widget heard back: the
+    widget re-sends it on reconnect (same id), the server stores it once, and nothing shows twice,
+    not even after a reload (the transcript is kept locally, resumed from the last seq)."""
+    from playwright.async_api import expect
+
+    customer, problems = await _new_page(browser, "customer")
+    deaf = {"on": False}     # while on, the page hears nothing from the server
+    sockets = []
+
+    async def relay(page_side):
+        server_side = page_side.connect_to_server()
+        sockets.append(page_side)
+        page_side.on_message(lambda message: server_side.send(message))
+        server_side.on_message(lambda message: None if deaf["on"] else page_side.send(message))
+
+    await customer.route_web_socket(re.compile(r"/chat/ws$"), relay)
+    await _open_widget(customer, live_server.base_url)
+    await _say(customer, "How many bags can I bring?")
+    await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("8 kg")
+
+    deaf["on"] = True
+    await customer.locator("#llamita-input").fill("Do you sell travel insurance?")
+    await customer.locator("#llamita-input").press("Enter")
+    pending = customer.locator(".msg-customer").last
+    await expect(pending.locator(".status")).to_have_text("Sending…")
+    outbox = await customer.evaluate(
+        "Object.keys(localStorage).filter(k => k.endsWith(':outbox')).map(k => JSON.parse(localStorage[k]))[0]")
+    assert [item["text"] for item in outbox] == ["Do you sell travel insurance?"]
+    await customer.wait_for_timeout(300)   # the server stores it and answers, unheard
+
+    deaf["on"] = False
+    await sockets[-1].close()              # the connection drops; the widget reconnects by itself
+    await expect(pending.locator(".status")).to_have_text("Sent")
+    await expect(customer.locator(".msg-bot")).to_have_count(2)
+    await expect(customer.locator(".msg-customer")).to_have_count(2)
+    assert len(sockets) >= 2, "the widget should have reconnected"
+
+    # The server kept one copy of the re-sent message.
+    runtime = live_server.running.runtime
+    conversation = await customer.evaluate(
+        "Object.keys(localStorage).filter(k => k.endsWith(':conversation')).map(k => JSON.parse(localStorage[k]))[0]")
+    stored = await runtime.service.messages_after(conversation, 0)
+    assert [m.text for m in stored if m.author == "customer"] == [
+        "How many bags can I bring?", "Do you sell travel insurance?"]
+
+    await customer.reload()
+    await expect(customer.locator("#llamita-panel")).to_be_visible()
+    await expect(customer.locator(".msg-customer")).to_have_count(2)
+    await expect(customer.locator(".msg-bot")).to_have_count(2)
+    await customer.wait_for_timeout(300)   # let the resumed socket deliver anything it would
+    seqs = await customer.locator(".log [data-seq]").evaluate_all("ns => ns.map(n => +n.dataset.seq)")
+    assert seqs == list(range(1, len(stored) + 1)), seqs
+    problems.check()
