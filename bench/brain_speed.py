@@ -65,19 +65,45 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
+_STARTUP_PROBE = """
+import time, json
+t0 = time.perf_counter(); c0 = time.process_time()
+from bot.offline import OfflineBrain
+from routing.config import load_operator_config
+t1 = time.perf_counter()
+OfflineBrain(load_operator_config().policy())
+print(json.dumps({"import": t1 - t0, "total": time.perf_counter() - t0, "cpu": time.process_time() - c0}))
+"""
+
+
+def startup_in_fresh_process(cache: str | None) -> dict[str, float]:
+    """Start-up measured in a new interpreter, as `llamita` pays it (cache: None = default)."""
+    import json
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if cache is not None:
+        env["LLAMITA_CACHE_DIR"] = cache
+    out = subprocess.run([sys.executable, "-c", _STARTUP_PROBE], cwd=REPO, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=40, help="how many times to replay the conversations")
     args = parser.parse_args()
 
-    started = time.perf_counter()
+    cold = startup_in_fresh_process("off")      # trains the classifier from the examples
+    startup_in_fresh_process(None)              # makes sure the cache holds this model
+    warm = startup_in_fresh_process(None)       # loads the identical trained classifier
+
     from bot.decision import Memory, Turn
     from bot.offline import OfflineBrain
     from routing.config import load_operator_config
-    imported = time.perf_counter()
     policy = load_operator_config().policy()
     brain = OfflineBrain(policy)
-    built = time.perf_counter()
 
     timings: list[float] = []
     for _ in range(args.rounds):
@@ -93,12 +119,14 @@ def main() -> int:
                     break
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
-    startup = built - started
     p50, p95, worst = statistics.median(timings), percentile(timings, 0.95), max(timings)
     rows = [
-        ("start-up (import + build brain)", f"{startup:.2f} s", f"< {TARGET_STARTUP_S:.0f} s", startup < TARGET_STARTUP_S),
-        ("  of which import", f"{imported - started:.2f} s", "", None),
-        ("  of which build (train, compile)", f"{built - imported:.2f} s", "", None),
+        ("start-up, cold (trains classifier)", f"{cold['total']:.2f} s", f"< {TARGET_STARTUP_S:.0f} s",
+         cold["total"] < TARGET_STARTUP_S),
+        ("  of which import", f"{cold['import']:.2f} s", "", None),
+        ("  cpu time", f"{cold['cpu']:.2f} s", "", None),
+        ("start-up, warm (cached classifier)", f"{warm['total']:.2f} s", f"< {TARGET_STARTUP_S:.0f} s",
+         warm["total"] < TARGET_STARTUP_S),
         ("decision time, median", f"{p50:.2f} ms", "", None),
         ("decision time, p95", f"{p95:.2f} ms", f"< {TARGET_P95_MS:.0f} ms", p95 < TARGET_P95_MS),
         ("decision time, max", f"{worst:.2f} ms", "", None),

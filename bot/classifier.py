@@ -45,7 +45,7 @@ def features(folded: str) -> list[str]:
     feats: list[str] = []
     for word in words:
         feats.extend(_word_features(word))
-    feats.extend(f"b:{a}_{b}" for a, b in zip(words, words[1:]))
+    feats.extend(f"b:{a}_{b}" for a, b in zip(words, words[1:], strict=False))
     return feats
 
 
@@ -60,8 +60,8 @@ class _Sparse:
 class TextClassifier:
     """TF-IDF features + multinomial logistic regression, fitted with mini-batch Adagrad."""
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str], *, epochs: int = 4,
-                 batch: int = 64, learning_rate: float = 0.5, l2: float = 1e-5, seed: int = 7,
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], *, epochs: int = 3,
+                 batch: int = 64, learning_rate: float = 0.6, l2: float = 1e-5, seed: int = 7,
                  sample_weight: Sequence[float] | None = None):
         if len(texts) != len(labels) or not texts:
             raise ValueError("need as many labels as texts, and at least one")
@@ -83,6 +83,27 @@ class TextClassifier:
         y = np.array([label_index[label] for label in labels], dtype=np.int64)
         weights = np.ones(len(y), dtype=np.float32) if sample_weight is None else np.asarray(sample_weight, np.float32)
         self.weights, self.bias = self._fit(matrix, y, weights, epochs, batch, learning_rate, l2, seed)
+
+    # -- saving and loading (for the start-up cache in bot/model.py) ---------------------------
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        vocab = sorted(self.vocabulary, key=self.vocabulary.get)
+        return {"labels": np.array("\n".join(self.labels).encode("utf-8")),
+                "vocabulary": np.array("\n".join(vocab).encode("utf-8")),
+                "idf": self.idf, "weights": self.weights, "bias": self.bias}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "TextClassifier":
+        model = cls.__new__(cls)
+        model.labels = tuple(bytes(arrays["labels"]).decode("utf-8").split("\n"))
+        vocab = bytes(arrays["vocabulary"]).decode("utf-8").split("\n")
+        model.vocabulary = {feat: i for i, feat in enumerate(vocab)}
+        model.idf = np.asarray(arrays["idf"], dtype=np.float32)
+        model.weights = np.asarray(arrays["weights"], dtype=np.float32)
+        model.bias = np.asarray(arrays["bias"], dtype=np.float32)
+        if model.weights.shape != (len(vocab), len(model.labels)) or len(model.idf) != len(vocab):
+            raise ValueError("inconsistent classifier arrays")
+        return model
 
     # -- vectorising -------------------------------------------------------------------------
 
@@ -186,7 +207,7 @@ class TextClassifier:
         scores = scores - scores.max()
         prob = np.exp(scores)
         prob /= prob.sum()
-        return {label: float(p) for label, p in zip(self.labels, prob)}
+        return {label: float(p) for label, p in zip(self.labels, prob, strict=False)}
 
     def coverage(self, folded: str) -> float:
         """Share of the message's word features the classifier has seen in training (0..1)."""
@@ -200,7 +221,8 @@ class TextClassifier:
         if label not in self.labels:
             return []
         column = self.labels.index(label)
-        words = [(feat[2:], index) for feat, index in self.vocabulary.items() if feat.startswith("w:") and feat[2:3] != "#"]
+        words = [(feat[2:], index) for feat, index in self.vocabulary.items()
+                 if feat.startswith("w:") and feat[2:3] != "#"]
         if not words:
             return []
         idx = np.array([index for _, index in words])

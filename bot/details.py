@@ -13,7 +13,8 @@ from bot.normalise import MAX_ANALYSED_CHARS
 _BOOKING = re.compile(r"\b(LT-?\d{4,6})\b", re.IGNORECASE)
 _FLIGHT = re.compile(r"\b(?:flight|vuelo|voo|flug|vol|volo|vlucht)?\s*\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{2,4})\b")
 _FILE_REF = re.compile(r"\b([A-Z]{3,}[A-Z0-9]*\d{3,}|\d{8,})\b")
-_CARD_END = re.compile(r"\b(?:ends? in|ending in|ending|termina en|terminada en|final|endet auf|se terminant par|finisce con|eindigend op)\s*(\d{4})\b",
+_CARD_END = re.compile(r"\b(?:ends? in|ending in|ending|termina en|terminada en|final|endet auf|se terminant par|"
+                       r"finisce con|eindigend op)\s*(\d{4})\b",
                        re.IGNORECASE)
 _MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
            "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"

@@ -47,7 +47,7 @@ def expand(line: str, limit: int | None = None) -> list[str]:
 
     def render(choice: tuple[str, ...]) -> str:
         out = literals[0]
-        for alt, literal in zip(choice, literals[1:]):
+        for alt, literal in zip(choice, literals[1:], strict=False):
             out += alt + literal
         return " ".join(out.split())
 

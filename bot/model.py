@@ -7,9 +7,16 @@ cached per set of hot topics: several brains with the same policy share one mode
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import tempfile
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from bot.classifier import TextClassifier
 from bot.decision import HotTopic
@@ -17,6 +24,8 @@ from bot.examples import Example, load_examples
 from bot.language import LanguageDetector
 from bot.normalise import normalise, tokens
 from bot.signals import Lexicon, default_lexicon
+
+log = logging.getLogger(__name__)
 
 HOT_PREFIX = "hot:"
 # Operator examples are few; each counts as much as several of our own lines.
@@ -40,7 +49,7 @@ def anchor_words(texts: list[str], labels: list[str], label: str, min_share: flo
     inside: dict[str, int] = defaultdict(int)
     outside: dict[str, int] = defaultdict(int)
     n_in = n_out = 0
-    for text, lab in zip(texts, labels):
+    for text, lab in zip(texts, labels, strict=False):
         words = set(tokens(text))
         if lab == label:
             n_in += 1
@@ -82,6 +91,57 @@ def training_set(hot_topics: tuple[HotTopic, ...]) -> tuple[list[str], list[str]
 
 _CACHE: dict[tuple, BrainModel] = {}
 _LOCK = threading.Lock()
+_SOURCES = ("classifier.py", "model.py", "examples.py", "normalise.py")
+
+
+def _cache_dir() -> Path | None:
+    """Where trained classifiers are kept between runs: LLAMITA_CACHE_DIR, else ~/.cache/llamita.
+    LLAMITA_CACHE_DIR=off disables the cache (every start trains from the examples)."""
+    configured = os.environ.get("LLAMITA_CACHE_DIR")
+    if configured and configured.lower() in ("off", "0", "none", "false"):
+        return None
+    return Path(configured) if configured else Path.home() / ".cache" / "llamita"
+
+
+def _fingerprint(texts: list[str], labels: list[str], weights: list[float]) -> str:
+    """Everything the trained weights depend on: the training set and the code that trains."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        digest.update((here / name).read_bytes())
+    digest.update(np.__version__.encode())
+    for text, label, weight in zip(texts, labels, weights, strict=False):
+        digest.update(f"{label}\t{weight:.4f}\t{text}\n".encode("utf-8"))
+    return digest.hexdigest()[:24]
+
+
+def trained_classifier(texts: list[str], labels: list[str], weights: list[float]) -> TextClassifier:
+    """Train, or load the identical classifier trained earlier from the same inputs.
+
+    Training is deterministic, so a cached copy decides exactly as a fresh one; the cache only
+    saves the start-up second. Any problem with the cache means training as usual.
+    """
+    directory = _cache_dir()
+    path = directory / f"classifier-{_fingerprint(texts, labels, weights)}.npz" if directory else None
+    if path is not None and path.is_file():
+        try:
+            with np.load(path) as arrays:
+                return TextClassifier.from_arrays(dict(arrays))
+        except Exception:
+            log.warning("ignoring unreadable classifier cache %s", path)
+    classifier = TextClassifier(texts, labels, sample_weight=weights)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
+                np.savez(handle, **classifier.to_arrays())
+            os.replace(handle.name, path)
+            # Keep the few most recent models only (each change of the examples makes a new one).
+            for old in sorted(path.parent.glob("classifier-*.npz"), key=lambda p: p.stat().st_mtime)[:-3]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            log.info("classifier cache not written to %s (not writable)", path.parent)
+    return classifier
 
 
 def build_model(hot_topics: tuple[HotTopic, ...] = ()) -> BrainModel:
@@ -93,12 +153,12 @@ def build_model(hot_topics: tuple[HotTopic, ...] = ()) -> BrainModel:
             samples: dict[str, list[str]] = defaultdict(list)
             for example in load_examples():
                 samples[example.language].append(example.text)
-            own = [(t, l) for t, l in zip(texts, labels) if not l.startswith(HOT_PREFIX)]
-            anchors = {topic.knowledge_topic: anchor_words([t for t, _ in own], [l for _, l in own],
+            own = [(text, label) for text, label in zip(texts, labels, strict=True) if not label.startswith(HOT_PREFIX)]
+            anchors = {topic.knowledge_topic: anchor_words([text for text, _ in own], [label for _, label in own],
                                                            topic.knowledge_topic)
                        for topic in hot_topics if topic.knowledge_topic}
             model = BrainModel(
-                classifier=TextClassifier(texts, labels, sample_weight=weights),
+                classifier=trained_classifier(texts, labels, weights),
                 languages=LanguageDetector(samples),
                 lexicon=default_lexicon(),
                 anchors=anchors,

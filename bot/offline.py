@@ -18,8 +18,7 @@ import re
 from datetime import date
 from typing import Sequence
 
-from bot.decision import (REASONS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall,
-                          Turn)
+from bot.decision import REASONS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
 from bot.details import extract, merge
 from bot.hot_topics import HotTopicMatcher
 from bot.kb import KnowledgeBase, default_knowledge_base
@@ -136,7 +135,8 @@ class OfflineBrain:
             signals.append(Signal("edge_case.second_unanswered_in_a_row", f"streak {streak}"))
             return self._hand_over("edge_case", self.policy.team_for("edge_case"), text, language, memory,
                                    collected, signals, sentiment, history, customer, unanswered=True)
-        return self._ask(text, language, memory, collected, signals, sentiment, history, customer, customer_streak=streak)
+        return self._ask(text, language, memory, collected, signals, sentiment, history, customer,
+                         customer_streak=streak)
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -237,8 +237,8 @@ def _load_knowledge_base() -> KnowledgeBase:
         return default_knowledge_base()
     except Exception:
         log.exception("knowledge base failed to load; loading the articles that parse")
-        from bot.kb import KNOWLEDGE_DIR, Article
         from bot.decision import TOPICS
+        from bot.kb import KNOWLEDGE_DIR, Article
         articles = {}
         for path in sorted(KNOWLEDGE_DIR.glob("*/*.md")):
             try:

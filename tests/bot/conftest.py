@@ -6,6 +6,8 @@ topics is built by hand otherwise.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
 
 import pytest
@@ -14,6 +16,9 @@ from bot.decision import HotTopic, Policy
 from bot.offline import OfflineBrain
 
 TODAY = date(2026, 11, 25)
+
+# The brain keeps trained classifiers in a cache directory; tests use their own, never ~/.cache.
+os.environ.setdefault("LLAMITA_CACHE_DIR", tempfile.mkdtemp(prefix="llamita-test-cache-"))
 
 
 def demo_policy() -> Policy:

@@ -22,7 +22,8 @@ def say(brain, *messages, customer=None):
 
 def test_a_customer_whose_card_was_stolen_is_handed_to_technical_and_their_account_is_frozen(brain):
     customer = CustomerProfile(name="Ana", account_id="ACC-1042", booking="LT-4821")
-    decision = say(brain, "My credit card was stolen yesterday and someone is booking flights with it", customer=customer)[-1]
+    decision = say(brain, "My credit card was stolen yesterday and someone is booking flights with it",
+                   customer=customer)[-1]
 
     assert (decision.action, decision.reason, decision.team) == (Action.HANDOVER, "security", "technical")
     assert [(t.name, t.arguments) for t in decision.tools] == [("freeze_account", {"account_id": "ACC-1042"})]
@@ -84,7 +85,8 @@ def test_shouting_in_capitals_about_a_problem_is_distress(brain):
 
 
 def test_a_family_stranded_at_night_is_distress_even_when_they_also_ask_for_a_person(brain):
-    decision = say(brain, "GET ME A HUMAN. our flight was cancelled, it's 1am, we're stuck at the airport with a baby")[-1]
+    decision = say(brain, "GET ME A HUMAN. our flight was cancelled, it's 1am, "
+                          "we're stuck at the airport with a baby")[-1]
 
     assert decision.reason == "distress"
 
@@ -120,7 +122,8 @@ def test_an_article_missing_in_the_customers_language_is_sent_in_english_with_a_
 
     assert decision.topic == "travel_advisory" and decision.language == "de"
     assert decision.reply_language == "en"
-    assert decision.reply == "(Diese Information habe ich im Moment nur auf Englisch.)\n\nCheck vaccines with your doctor."
+    assert decision.reply == ("(Diese Information habe ich im Moment nur auf Englisch.)\n\n"
+                              "Check vaccines with your doctor.")
 
 
 def test_an_out_of_scope_question_gets_a_clarifying_reply_that_asks_for_booking_and_dates(brain):
@@ -225,3 +228,26 @@ def test_decisions_are_deterministic(brain, policy):
         first, second = brain.decide(message, Memory()), other.decide(message, Memory())
         assert (first.action, first.topic, first.reason, first.reply) == \
                (second.action, second.topic, second.reason, second.reply)
+
+
+def test_a_classifier_loaded_from_the_start_up_cache_decides_exactly_like_a_fresh_one(brain, tmp_path, monkeypatch):
+    from bot import model
+
+    monkeypatch.setenv("LLAMITA_CACHE_DIR", str(tmp_path))
+    texts = ["my card was stolen", "how many bags can i bring", "hello there", "what is the weather"]
+    labels = ["security", "baggage", "smalltalk", "out_of_scope"]
+    fresh = model.trained_classifier(texts, labels, [1.0] * 4)
+    cached = model.trained_classifier(texts, labels, [1.0] * 4)
+
+    assert len(list(tmp_path.glob("classifier-*.npz"))) == 1
+    for text in ("someone stole my card", "can i bring two bags", "hi"):
+        assert cached.probabilities(text) == fresh.probabilities(text)
+
+
+def test_the_start_up_cache_can_be_turned_off(tmp_path, monkeypatch):
+    from bot import model
+
+    monkeypatch.setenv("LLAMITA_CACHE_DIR", "off")
+    model.trained_classifier(["a b", "c d"], ["x", "y"], [1.0, 1.0])
+
+    assert model._cache_dir() is None

@@ -25,7 +25,8 @@ def volcano_brain():
     ("¿Mi vuelo sale con lo del volcán?", "es"),
     ("Der Vulkan in Island: fliegt mein Flieger trotzdem?", "de"),
 ])
-def test_a_topic_the_operator_adds_in_configuration_is_recognised_in_several_languages(volcano_brain, message, language):
+def test_a_topic_the_operator_adds_in_configuration_is_recognised_in_several_languages(
+        volcano_brain, message, language):
     decision = volcano_brain.decide(message, Memory())
 
     assert (decision.reason, decision.team, decision.language) == ("hot_topic", "general", language)
