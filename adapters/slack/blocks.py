@@ -1,0 +1,230 @@
+"""Block Kit for Slack: the case card and the messages relayed into its thread (pure functions).
+
+Everything that came from outside (the customer's words and name, the booking, the summary Llamita
+wrote from the customer's words) goes into plain_text objects through `text.plain`/`text.fit`, so it
+can never ping, link or format. mrkdwn is used only for text we write ourselves: labels, staff
+mentions (<@U...>) and Slack's local-time dates (<!date^...>).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from adapters.slack.text import chunks, mrkdwn_literal, plain
+from routing.views import CaseView, MessageView, format_wait
+
+CLAIM, TAKE_OVER, RESOLVE, TRANSFER = "llamita_claim", "llamita_take_over", "llamita_resolve", "llamita_transfer"
+BLOCK_PREFIX = "llamita_case:"       # block_id of the actions block: carries the case id for the select
+
+REASONS = {
+    "security": "Security", "legal": "Legal", "distress": "Customer in distress",
+    "human_request": "Asked for a person", "hot_topic": "Hot topic", "edge_case": "Edge case",
+}
+AUTHORS = {"customer": "Customer", "bot": "Llamita", "staff": "Staff", "system": "Status", "note": "Note"}
+CARD_MESSAGE_CHARS = 500             # each of the last messages on the card
+NOTIFICATION_CHARS = 300             # the `text` shown in notifications
+SECTION_CHARS = 3000                 # Slack's limit for a section's text
+_SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]{2,})$")
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+
+
+def staff_mention(staff_id: str | None, name: str | None) -> str:
+    """mrkdwn for a staff member: a real mention for Slack users, the (escaped) name for everyone else."""
+    match = _SLACK_USER.match(staff_id or "")
+    if match:
+        return f"<@{match.group(1)}>"
+    return mrkdwn_literal(name or "someone")
+
+
+def slack_time(moment: datetime | None) -> str:
+    """A time every viewer sees in their own time zone (with a UTC fallback for old clients)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return f"<!date^{int(moment.timestamp())}^{{time}}|{moment.astimezone(timezone.utc):%H:%M} UTC>"
+
+
+def sentiment_label(value: float) -> str:
+    if value <= -0.6:
+        mood = "very negative"
+    elif value <= -0.2:
+        mood = "negative"
+    elif value < 0.2:
+        mood = "neutral"
+    else:
+        mood = "positive"
+    return f"{mood} ({value:+.1f})"
+
+
+def reason_label(case: CaseView) -> str:
+    return REASONS.get(case.reason or "", (case.reason or "hand-over").replace("_", " ").capitalize())
+
+
+def language_label(case: CaseView, staff_languages: tuple[str, ...]) -> str:
+    if not case.language:
+        return "unknown"
+    if case.needs_translation:
+        return f"{case.language}, needs translation (staff: {', '.join(staff_languages)})"
+    return case.language
+
+
+def status_mrkdwn(case: CaseView, *, moved_away: bool) -> str:
+    """One line of our own mrkdwn saying where the case stands."""
+    waited = format_wait(case.waited_seconds)
+    team = mrkdwn_literal(case.team_name or "another team")
+    if moved_away:
+        return f":arrow_right: *Transferred to {team}*: the case continues in that team's channel."
+    if case.state == "waiting":
+        since = slack_time(case.handed_over_at)
+        return f":hourglass_flowing_sand: *Waiting for a person* since {since}"
+    if case.state == "claimed":
+        return (f":raising_hand: *Claimed by {staff_mention(case.claimed_by, case.claimed_by_name)}, "
+                f"{slack_time(case.claimed_at)}* (waited {waited})")
+    if case.state == "resolved":
+        who = f" (handled by {staff_mention(case.claimed_by, case.claimed_by_name)})" if case.claimed_by else ""
+        return f":white_check_mark: *Resolved, {slack_time(case.closed_at)}*{who}"
+    if case.state == "abandoned":
+        return f":zzz: *Closed without a person*, {slack_time(case.closed_at)}"
+    return f"*{mrkdwn_literal(case.state)}*"
+
+
+def _author_label(message: MessageView, case: CaseView) -> str:
+    if message.author == "customer":
+        return message.name or case.customer.name or "Customer"
+    if message.author == "note":
+        return f"Internal note by {message.name or 'staff'}"
+    if message.author == "staff":
+        return f"{message.name or 'Staff'} (to the customer)"
+    return message.name or AUTHORS.get(message.author, message.author)
+
+
+def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
+         moved_away: bool = False) -> tuple[str, list[dict]]:
+    """The case card: (notification text, blocks). `moved_away`: this card is in a channel the case
+    has since been transferred out of (it shows where the case went, without buttons)."""
+    reason = reason_label(case)
+    team_name = case.team_name or "Support"
+    title = f"Case #{case.id} · {reason} · {team_name}"
+    blocks: list[dict] = [
+        {"type": "header", "text": plain(title, 150)},
+        {"type": "section", "text": {"type": "mrkdwn", "text": status_mrkdwn(case, moved_away=moved_away)}},
+    ]
+    summary = case.summary.strip() or (case.topic or "").replace("_", " ") or "no summary yet"
+    blocks.append({"type": "section", "text": plain(f"Summary: {summary}", SECTION_CHARS)})
+
+    customer = case.customer
+    who = customer.name or "Anonymous visitor"
+    if customer.verified:
+        who += " (signed in)"
+    fields = [
+        plain(f"Customer: {who}", 2000),
+        plain(f"Tier: {customer.tier or 'unknown'}", 2000),
+        plain(f"Booking: {customer.booking or 'none linked'}", 2000),
+        plain(f"Language: {language_label(case, staff_languages)}", 2000),
+        plain(f"Sentiment: {sentiment_label(case.sentiment)}", 2000),
+        plain(f"Waited: {format_wait(case.waited_seconds)}", 2000),
+    ]
+    blocks.append({"type": "section", "fields": fields})
+    details = []
+    if case.signals:
+        details.append("Signals: " + ", ".join(case.signals))
+    for action in case.actions:
+        done = "done" if action.get("done") else f"not done ({action.get('why', 'unknown')})"
+        details.append(f"Llamita's action: {action.get('action', '?')} {done}")
+    if details:
+        blocks.append({"type": "context", "elements": [plain(" · ".join(details), 2000)]})
+
+    recent = [m for m in case.recent if m.author in ("customer", "bot", "staff")]
+    if recent:
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "*Last messages*"}]})
+        for message in recent:
+            blocks.append({"type": "section", "text": plain(
+                f"{_author_label(message, case)}: {message.text}", CARD_MESSAGE_CHARS)})
+
+    open_here = case.state in ("waiting", "claimed") and not moved_away
+    if open_here:
+        blocks.append(_actions(case, teams))
+    footer = f"Case {case.id}"
+    if case.state == "waiting" and not moved_away:
+        footer += " · Claim it, then reply in this thread: your replies go to the customer."
+    elif case.state == "claimed" and not moved_away:
+        footer += (" · Replies in this thread from the person who claimed it go to the customer; "
+                   f"anyone else's stay internal notes. `/llamita resolve {case.id}` closes it.")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+
+    text = f"Case #{case.id} for {team_name}: {reason} ({'moved' if moved_away else case.state})"
+    return notification(text), blocks
+
+
+def _actions(case: CaseView, teams: list[Team]) -> dict:
+    value = str(case.id)
+    elements: list[dict] = []
+    if case.state == "waiting":
+        elements.append({"type": "button", "action_id": CLAIM, "style": "primary", "value": value,
+                         "text": plain("Claim", 75)})
+    else:
+        elements.append({"type": "button", "action_id": TAKE_OVER, "value": value,
+                         "text": plain("Take over", 75),
+                         "confirm": _confirm("Take over this case?",
+                                             "You become the person talking to the customer; "
+                                             "the current holder's messages become internal notes.",
+                                             "Take over")})
+    others = [team for team in teams if team.id != case.team][:100]
+    if others:
+        elements.append({"type": "static_select", "action_id": TRANSFER,
+                         "placeholder": plain("Transfer to…", 150),
+                         "options": [{"text": plain(team.name, 75), "value": team.id} for team in others]})
+    elements.append({"type": "button", "action_id": RESOLVE, "value": value, "text": plain("Resolve", 75),
+                     "confirm": _confirm("Resolve this case?",
+                                         "The customer is told the conversation is resolved.", "Resolve")})
+    return {"type": "actions", "block_id": f"{BLOCK_PREFIX}{case.id}", "elements": elements}
+
+
+def _confirm(title: str, text: str, confirm: str) -> dict:
+    return {"title": plain(title, 100), "text": plain(text, 300), "confirm": plain(confirm, 30),
+            "deny": plain("Cancel", 30)}
+
+
+def thread_message(message: MessageView, case: CaseView) -> tuple[str, list[dict]]:
+    """A message relayed into the case's thread: (notification text, blocks)."""
+    label = _author_label(message, case)
+    if message.author == "customer":
+        label = f"{label} (customer)"
+    blocks: list[dict] = [{"type": "context", "elements": [plain(label, 2000)]}]
+    for piece in chunks(message.text, SECTION_CHARS):
+        blocks.append({"type": "section", "text": {"type": "plain_text", "text": piece or " ", "emoji": False}})
+    if message.translation:
+        blocks.append({"type": "context", "elements": [plain(f"Translation: {message.translation}", 2000)]})
+    return notification(f"{label}: {message.text}"), blocks
+
+
+def text_only(layout: list[dict]) -> list[dict]:
+    """The plain text of a layout as one section: what is sent when Slack refuses the rich one
+    (invalid_blocks). The texts are already escaped, so they are joined and cut, not escaped again."""
+    texts = [block["text"]["text"] for block in layout
+             if block.get("type") in ("header", "section") and (block.get("text") or {}).get("type") == "plain_text"]
+    joined = "\n".join(texts)
+    if len(joined) > SECTION_CHARS:
+        joined = re.sub(r"&[a-z]{0,3}$", "", joined[:SECTION_CHARS - 1]) + "…"
+    return [{"type": "section", "text": {"type": "plain_text", "text": joined or " ", "emoji": False}}]
+
+
+def notification(text: str) -> str:
+    """The top-level `text` of a message (notifications, screen readers): short, and literal in mrkdwn."""
+    if len(text) > NOTIFICATION_CHARS:
+        text = text[:NOTIFICATION_CHARS - 1].rstrip() + "…"
+    return mrkdwn_literal(text)
+
+
+def case_id_of_block(block_id: str | None) -> int | None:
+    if block_id and block_id.startswith(BLOCK_PREFIX) and block_id[len(BLOCK_PREFIX):].isdigit():
+        return int(block_id[len(BLOCK_PREFIX):])
+    return None
