@@ -500,7 +500,8 @@ class SlackChannel:
         case = await self._case_from(action.get("value"), channel, user)
         if case is None or not await self._allowed(case, user, channel, "claim"):
             return
-        staff = StaffMember(f"slack:{user}", await self._display_name(user), self.name)
+        handle = (body.get("user") or {}).get("name") or "Support"
+        staff = StaffMember(f"slack:{user}", await self._display_name(user, fallback=handle), self.name)
         outcome = await self.service.claim(case.id, staff, take_over=take_over)
         if outcome.won:
             await self._ephemeral(channel, user, f"Case #{case.id} is yours. Reply in the card's thread: your "
@@ -654,8 +655,9 @@ class SlackChannel:
         self._members[channel] = (time.monotonic() + MEMBERS_TTL, result)
         return result
 
-    async def _display_name(self, user: str, timeout: float | None = None) -> str:
-        """The name the customer sees for a Slack user (display name, else real name); cached."""
+    async def _display_name(self, user: str, timeout: float | None = None, fallback: str = "Support") -> str:
+        """The name the customer sees for a Slack user (display name, else real name); cached. If Slack
+        can't say, `fallback` (a click carries the user's handle)."""
         cached = self._names.get(user)
         if cached and cached[0] > time.monotonic():
             return cached[1]
@@ -667,7 +669,7 @@ class SlackChannel:
                     or person.get("name") or "").strip()
         except Exception as error:
             log.warning("could not look up Slack user %s: %s", user, error)
-            return cached[1] if cached else "Support"
+            return cached[1] if cached else fallback
         name = re.sub(r"\s+", " ", name)[:80] or "Support"
         self._names[user] = (time.monotonic() + NAME_TTL, name)
         return name

@@ -176,6 +176,16 @@ async def test_only_members_of_the_teams_channel_can_claim(llamita, stand_in, se
     assert (await llamita.runtime.service.case(case_id)).state == "waiting"
 
 
+async def test_when_slack_cannot_name_the_claimer_the_customer_sees_their_handle(llamita, stand_in, session):
+    customer = Customer(session, llamita.ws_url)
+    await customer.connect()
+    case_id, card_ts, _ = await hand_over(llamita, customer, stand_in, COMPLIANCE)
+    stand_in.fail("users.info", status=500)
+    await llamita.slack.click(ANA, COMPLIANCE, card_ts, "llamita_claim", case_id)
+    joined = await customer.expect(lambda f: f["type"] == "message" and f["author"] == "system")
+    assert joined["text"].startswith(ANA.lower() + " from our Compliance team")
+
+
 # ------------------------------------------------------------------ events: retries, our own messages, edits
 
 
