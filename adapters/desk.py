@@ -5,7 +5,7 @@ reach it through the outbox like any platform, and it pushes them live to open d
 act through its JSON API (claim, reply, resolve, transfer), which calls the routing service.
 
 Access: a staff token (LLAMITA_STAFF_TOKEN, or generated and printed at start-up). Opening
-/desk?token=... stores it in an HttpOnly, SameSite=Strict cookie; API clients may send
+/desk?token=... stores it in an HttpOnly, SameSite=Lax cookie (sent on links from Slack or mail, never on other sites' POSTs); API clients may send
 `Authorization: Bearer <token>` instead. Each person gives their name on the page (X-Staff-Name).
 """
 from __future__ import annotations
@@ -102,7 +102,7 @@ class Desk:
             if not hmac.compare_digest(token.encode(), self.settings.staff_token.encode()):
                 return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
             response = web.HTTPFound("/desk")
-            response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/desk")
+            response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/desk")
             raise response
         if not self._authorised(request):
             return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
@@ -196,7 +196,8 @@ class Desk:
         try:
             body = await request.json()
         except ValueError:
-            raise web.HTTPBadRequest(text='{"error": "the body must be JSON"}', content_type="application/json")
+            raise web.HTTPBadRequest(text='{"error": "the body must be JSON"}',
+                                     content_type="application/json") from None
         return body if isinstance(body, dict) else {}
 
     @staticmethod
@@ -205,6 +206,7 @@ class Desk:
         try:
             return await awaitable
         except CaseNotFound:
-            raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+            raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json") from None
         except (IllegalMove, ValueError) as refused:
-            raise web.HTTPConflict(text=json.dumps({"error": str(refused)}), content_type="application/json")
+            raise web.HTTPConflict(text=json.dumps({"error": str(refused)}),
+                                   content_type="application/json") from None

@@ -71,7 +71,8 @@ def build_runtime(settings: Settings, brain: Brain | None = None) -> Runtime:
 
 def create_app(settings: Settings, brain: Brain | None = None) -> web.Application:
     runtime = build_runtime(settings, brain)
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers])
+    app = web.Application(client_max_size=1024 * 1024)
+    app.on_response_prepare.append(security_headers)
     app[RUNTIME] = runtime
     for edge in runtime.edges:
         edge.mount(app)
@@ -130,14 +131,12 @@ _PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-sr
                 "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler):
-    response = await handler(request)
+async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+    # On response prepare, not in a middleware: a file's type is only known once it is being sent.
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type == "text/html":
         response.headers.setdefault("Content-Security-Policy", _PAGE_POLICY)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
 
 
 def startup_report(settings: Settings) -> str:

@@ -72,6 +72,7 @@ class WebChat:
         self.settings = settings
         self._background: set[asyncio.Task] = set()
         self._sockets: set[web.WebSocketResponse] = set()
+        self._rates: dict[str, RateLimit] = {}
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/", self.demo_page)
@@ -146,6 +147,9 @@ class WebChat:
             if chat is None:
                 await ws.send_json(error_frame(
                     "session_expired", "That chat session is no longer known; starting a new conversation."))
+            elif chat.customer_external_id != (identity.external_id if identity else None):
+                # Someone else signed in (or out) in this browser: they must not see the previous chat.
+                chat = None
         if chat is None:
             chat = await self.service.start_conversation(identity)
         last_seq = hello.get("last_seq")
@@ -158,6 +162,12 @@ class WebChat:
             "limits": {"max_chars": MAX_MESSAGE_CHARS},
         })
         return chat, delivered
+
+    def rate_limit(self, conversation_id: str) -> RateLimit:
+        """Per conversation, not per socket, so reconnecting does not reset it."""
+        if len(self._rates) > 10_000:  # forget idle conversations (a full bucket is the default anyway)
+            self._rates = {key: bucket for key, bucket in self._rates.items() if bucket.tokens < bucket.capacity}
+        return self._rates.setdefault(conversation_id, RateLimit())
 
     def run_in_background(self, coroutine) -> None:
         # Llamita's reply must not die with the socket: the message is stored and must be answered.
@@ -177,7 +187,7 @@ class Conversation:
         self.chat, self.ws, self.session = chat, ws, session
         self.service = chat.service
         self.delivered = delivered
-        self.rate = RateLimit()
+        self.rate = chat.rate_limit(session.conversation_id)
         self.send_lock = asyncio.Lock()
 
     async def run(self) -> None:
@@ -265,6 +275,7 @@ class Conversation:
                                         id=client_id, retry_after=2))
             return
         await self.send({"type": "ack", "id": client_id, "seq": receipt.seq, "duplicate": receipt.duplicate})
-        if not receipt.duplicate:
+        if not receipt.duplicate and not receipt.with_people:
             await self.send({"type": "typing", "who": self.service.operator.agent_name})
+        if not receipt.duplicate:
             self.chat.run_in_background(self.service.respond(self.session.conversation_id))

@@ -71,12 +71,14 @@ class ChatSession:
     state: str
     agent_name: str | None
     customer_name: str | None
+    customer_external_id: str | None = None   # the website's id, when the customer signed in
 
 
 @dataclass(frozen=True)
 class Receipt:
     seq: int
     duplicate: bool            # the same client id was received before: stored once, acknowledged again
+    with_people: bool = False  # a person has (or is about to take) the case: Llamita stays quiet
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ class RoutingService:
                                         last_seen_at=self.clock())
             session.add(conversation)
             await session.commit()
-            return ChatSession(conversation.id, token, 0, CaseState.BOT.value, None, customer.name)
+            return ChatSession(conversation.id, token, 0, CaseState.BOT.value, None, customer.name,
+                               customer.external_id)
 
     async def resume_conversation(self, token: str) -> ChatSession | None:
         async with self.store.session() as session:
@@ -139,11 +142,14 @@ class RoutingService:
                 return None
             conversation.last_seen_at = self.clock()
             customer = await session.get(Customer, conversation.customer_id)
-            case = await self._current_case(session, conversation.id)
+            # The open case, or else the last one, so a customer coming back sees "resolved".
+            case = await self._current_case(session, conversation.id) or (await session.exec(
+                select(Case).where(Case.conversation_id == conversation.id).order_by(col(Case.id).desc()))).first()
             await session.commit()
             return ChatSession(conversation.id, None, conversation.last_seq,
                                case.state if case else CaseState.BOT.value,
-                               case.claimed_by_name if case else None, customer.name if customer else None)
+                               case.claimed_by_name if case else None, customer.name if customer else None,
+                               customer.external_id if customer else None)
 
     async def receive(self, conversation_id: str, text: str, client_id: str | None = None) -> Receipt:
         """Store a customer message (once, whatever the retries). Returns when it is durable."""
@@ -172,7 +178,7 @@ class RoutingService:
                 return Receipt(seen.seq, duplicate=True)
             seq = message.seq
         await self._announce(conversation_id, seq, to_staff=with_people, case_id=case.id)
-        return Receipt(seq, duplicate=False)
+        return Receipt(seq, duplicate=False, with_people=with_people)
 
     async def respond(self, conversation_id: str) -> None:
         """Let Llamita act on every customer message it has not handled yet, in order."""
@@ -251,7 +257,9 @@ class RoutingService:
             if not won:
                 await session.rollback()
                 case = await self._get_case(session, case_id)
-                return ClaimOutcome(False, await self._view(session, case), case.claimed_by_name)
+                # Claiming what you already hold (a double click, a retry) is a success, not a conflict.
+                already_mine = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
+                return ClaimOutcome(already_mine, await self._view(session, case), case.claimed_by_name)
             await session.refresh(case)
             if previous and take_over:
                 await self._release_claims(session, case_id, "taken over", now)

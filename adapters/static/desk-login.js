@@ -11,8 +11,8 @@
     history.replaceState(null, '', location.pathname);
   }
 
-  // Arriving from a link on another site, the browser withholds the SameSite=Strict cookie on that
-  // one navigation. If the cookie is in fact valid, go in.
+  // A browser that withholds the cookie on a navigation from another site (a privacy setting) lands
+  // here; if the cookie is in fact valid, go in.
   var lastTry = 0;
   try { lastTry = Number(sessionStorage.getItem('llamita-desk:retried')) || 0; } catch (e) { /* ignore */ }
   if (!params.has('token') && Date.now() - lastTry > 10000) {

@@ -184,3 +184,51 @@ async def test_a_message_stored_just_before_a_crash_is_answered_after_the_restar
                 break
             await asyncio.sleep(0.05)
         assert [m.author for m in messages] == ["customer", "bot"]
+
+
+async def test_a_signed_in_conversation_is_not_resumed_for_someone_else_or_after_sign_out(server, http):
+    ana = sign_identity(IDENTITY_SECRET, {"id": "ana.souza", "name": "Ana Souza"})
+    carlos = sign_identity(IDENTITY_SECRET, {"id": "carlos.mendez", "name": "Carlos Méndez"})
+    first = ChatClient(http, server.ws_url)
+    await first.connect(identity=ana)
+    await first.close()
+    for identity in (carlos, None):
+        other = ChatClient(http, server.ws_url)
+        welcome = await other.connect(token=first.token, identity=identity)
+        assert welcome["conversation"] != first.welcome["conversation"]
+        await other.close()
+    again = ChatClient(http, server.ws_url)
+    assert (await again.connect(token=first.token, identity=ana))["conversation"] == first.welcome["conversation"]
+    await again.close()
+
+
+async def test_reconnecting_does_not_reset_the_rate_limit(server, http):
+    client = ChatClient(http, server.ws_url)
+    await client.connect()
+    for n in range(5):
+        await client.send(f"quick {n}")
+    await client.close()
+    back = ChatClient(http, server.ws_url)
+    await back.connect(token=client.token)
+    assert (await back.send("one more"))["code"] == "rate_limited"
+    await back.close()
+
+
+async def test_coming_back_after_a_resolved_case_shows_it_resolved(server, http):
+    client = ChatClient(http, server.ws_url)
+    await client.connect()
+    await client.send("I want to talk to a person")
+    await client.message_from("bot")
+    [case] = await (await http.get(server.url + "/desk/api/cases", headers=DESK)).json()
+    await http.post(f"{server.url}/desk/api/cases/{case['id']}/claim", headers=DESK)
+    await http.post(f"{server.url}/desk/api/cases/{case['id']}/resolve", headers=DESK)
+    await client.close()
+    back = ChatClient(http, server.ws_url)
+    assert (await back.connect(token=client.token))["state"] == "resolved"
+    await back.close()
+
+
+async def test_pages_are_served_with_a_content_security_policy(server, http):
+    for path in ("/", "/desk"):
+        response = await http.get(server.url + path)
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"], path
