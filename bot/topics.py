@@ -55,6 +55,8 @@ def follow_up_strength(folded: str, words: int) -> float:
     0.5 for any other short message, 0 for a long one (a new request stands on its own)."""
     if words > SHORT_MESSAGE_WORDS:
         return 0.0
+    if words <= 4 and _FOLLOW_UP.match(folded):
+        return 1.6  # "and in the cabin?": almost certainly the same subject
     if words <= 6 or _FOLLOW_UP.match(folded) or _DETAILS_ONLY.search(folded):
         return 1.0
     return 0.5
