@@ -10,7 +10,9 @@ order), so the same examples always give the same brain.
 """
 from __future__ import annotations
 
+import itertools
 import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -70,10 +72,7 @@ class TextClassifier:
         rows = [features(text) for text in texts]
 
         # Vocabulary and inverse document frequency, from the training texts only.
-        df: dict[str, int] = {}
-        for row in rows:
-            for feat in set(row):
-                df[feat] = df.get(feat, 0) + 1
+        df = Counter(itertools.chain.from_iterable(set(row) for row in rows))
         self.vocabulary: dict[str, int] = {feat: i for i, feat in enumerate(sorted(df))}
         n_docs = len(rows)
         self.idf = np.array([math.log((1 + n_docs) / (1 + df[feat])) + 1.0 for feat in sorted(df)],
@@ -123,23 +122,18 @@ class TextClassifier:
         return idx, values
 
     def _vectorise_many(self, rows: list[list[str]]) -> _Sparse:
-        indptr = [0]
-        all_idx, all_val = [], []
+        """All training rows at once: one sort of (row, feature) keys instead of a loop per row."""
         vocab = self.vocabulary
-        for row in rows:
-            ids = np.fromiter((vocab[f] for f in row), dtype=np.int64, count=len(row))
-            if len(ids) == 0:
-                idx, val = np.zeros(0, np.int64), np.zeros(0, np.float32)
-            else:
-                idx, tf = np.unique(ids, return_counts=True)
-                val = ((1.0 + np.log(tf)) * self.idf[idx]).astype(np.float32)
-                val /= np.linalg.norm(val)
-            all_idx.append(idx)
-            all_val.append(val)
-            indptr.append(indptr[-1] + len(idx))
-        return _Sparse(np.array(indptr, dtype=np.int64),
-                       np.concatenate(all_idx) if all_idx else np.zeros(0, np.int64),
-                       np.concatenate(all_val) if all_val else np.zeros(0, np.float32))
+        lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
+        ids = np.fromiter((vocab[f] for row in rows for f in row), dtype=np.int64, count=int(lengths.sum()))
+        row_of = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+        keys, tf = np.unique(row_of * len(vocab) + ids, return_counts=True)
+        rows_idx, indices = np.divmod(keys, len(vocab))
+        data = ((1.0 + np.log(tf)) * self.idf[indices]).astype(np.float32)
+        norms = np.sqrt(np.bincount(rows_idx, weights=data.astype(np.float64) ** 2, minlength=len(rows)))
+        data /= np.maximum(norms[rows_idx], 1e-12).astype(np.float32)
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows_idx, minlength=len(rows)))))
+        return _Sparse(indptr.astype(np.int64), indices.astype(np.int64), data)
 
     # -- fitting -----------------------------------------------------------------------------
 
