@@ -32,7 +32,7 @@ _CONTRACTION = re.compile(r"(\w)'(t|s|m|re|ve|ll|d)\b")
 _APOSTROPHE = re.compile(r"'")
 _REPEATS = re.compile(r"(\w)\1{2,}")          # "soooo" -> "soo": keep emphasis, stop the explosion
 _PUNCT_REPEATS = re.compile(r"([!?.])\1{2,}")
-_TOKEN = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+_TOKEN = re.compile(r"[a-z0-9]+")
 _WORD_RAW = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -59,7 +59,8 @@ def normalise(text: str) -> str:
 
 
 def tokens(folded: str) -> list[str]:
-    """Words of an already normalised text (letters and digits; 'lt-4821' and '3/1' stay whole)."""
+    """Words of an already normalised text: runs of letters and digits ("carry-on" is two words,
+    like "carry on", so both spellings read the same)."""
     return _TOKEN.findall(folded)
 
 

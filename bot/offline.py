@@ -85,7 +85,8 @@ class OfflineBrain:
             signals.append(Signal(f"small_talk.{kind}"))
             return self._small_talk(kind, language, memory, collected, signals, sentiment)
 
-        hits = model.lexicon.detect(folded, looks)
+        vetoed: set[str] = set()
+        hits = model.lexicon.detect(folded, looks, vetoed)
         probabilities = model.classifier.probabilities(folded)
         sentiment = model.lexicon.sentiment(folded, looks, hits)
 
@@ -95,7 +96,9 @@ class OfflineBrain:
             fired.setdefault(hit.reason, []).append(Signal(hit.name, hit.evidence))
         best_label = max(probabilities, key=probabilities.get)
         best_p = probabilities[best_label]
-        if best_label in CLASSIFIER_REASON_MIN and best_p >= CLASSIFIER_REASON_MIN[best_label]:
+        if best_label in vetoed:
+            signals.append(Signal(f"vetoed.{best_label}", "a rule matched but its exception applies"))
+        elif best_label in CLASSIFIER_REASON_MIN and best_p >= CLASSIFIER_REASON_MIN[best_label]:
             fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
         for reason in CRITICAL_ORDER:
             if reason in fired:

@@ -69,13 +69,23 @@ class Lexicon:
 
     # -- hand-over reasons -------------------------------------------------------------------
 
-    def detect(self, folded: str, shape: Shape) -> list[Hit]:
-        """Every rule signal that fires on the message, in lexicon order (precedence is applied later)."""
+    def detect(self, folded: str, shape: Shape, vetoed: set[str] | None = None) -> list[Hit]:
+        """Every rule signal that fires on the message, in lexicon order (precedence is applied later).
+
+        When a rule matched but its `unless` cancelled it ("my card wasn't stolen", "no need for a
+        human"), its reason is added to `vetoed`: explicit counter-evidence the classifier, which
+        does not read negation, must not override.
+        """
         hits = []
         for rule in self.rules:
             match = rule.pattern.search(folded)
-            if match and not (rule.unless and rule.unless.search(folded)):
-                hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
+            if not match:
+                continue
+            if rule.unless and rule.unless.search(folded):
+                if vetoed is not None:
+                    vetoed.add(rule.reason)
+                continue
+            hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
         if shape.shouting and not self.enthusiastic(folded, shape):
             hits.append(Hit("distress", "distress.shouting", f"{shape.caps_words} words in capitals"))
         return hits
