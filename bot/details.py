@@ -25,7 +25,7 @@ _MONTHS = ("january|february|march|april|may|june|july|august|september|october|
            "gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
            "januari|februari|maart|mei|augustus")
 _DATE = re.compile(
-    r"\b(\d{1,2}(?:st|nd|rd|th)?(?:\s+(?:of\s+|de\s+)?(?:" + _MONTHS + r")))\b"
+    r"\b(\d{1,2}(?:st|nd|rd|th|\.)?(?:\s+(?:of\s+|de\s+)?(?:" + _MONTHS + r")))\b"
     r"|\b((?:" + _MONTHS + r")\s+\d{1,2}(?:st|nd|rd|th)?)\b"
     r"|\b(\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?)\b"
     r"|\b(?:the\s+)?(\d{1,2}(?:st|nd|rd|th))\b",

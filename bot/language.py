@@ -51,7 +51,7 @@ FUNCTION_WORDS: dict[str, str] = {
         sobre e sao esta estao estou era foi ser estar sou tem tenho temos eu voce voces meu minha
         meus minhas seu sua nosso nossa que como quando onde porque qual quem quanto quanta posso pode
         podem quero queria preciso me te se lhe isso isto esse essa este muito mais tambem ja ainda
-        ola oi obrigado obrigada valeu tchau bom dia boa tarde noite favor sim nao hoje amanha ontem
+        ola oi obrigado obrigada valeu tchau bom dia boa tarde noite favor sim nao hoje amanha ontem agora
         voo mala bagagem reserva viagem levar custa fazer alguem ninguem nada agora entao tudo bem
         pra pro vc vcs ta to né ne fiz consigo gostaria meu minha""",
     "de": """der die das den dem des ein eine einen einem einer und oder aber von zu im in am an auf
@@ -164,7 +164,12 @@ class LanguageDetector:
             for word in set(fold(words).split()):
                 owners.setdefault(word, []).append(language)
         self._word_weights = {w: {lang: 1.0 / len(langs) for lang in langs} for w, langs in owners.items()}
-        self._markers = {fold(m): lang for lang, ms in MARKERS.items() for m in ms}
+        owners_of: dict[str, set[str]] = {}
+        for lang, ms in MARKERS.items():
+            for m in ms:
+                owners_of.setdefault(fold(m), set()).add(lang)
+        # A marker shared by two languages ("por favor") settles nothing on its own.
+        self._markers = {m: next(iter(langs)) for m, langs in owners_of.items() if len(langs) == 1}
 
     def detect(self, text: str, previous: str | None = None) -> LanguageGuess:
         fallback = previous or DEFAULT_LANGUAGE
@@ -211,6 +216,13 @@ class LanguageDetector:
         margin = scores[best] - scores[second]
 
         too_short = letters < 8 or (len(words) <= 2 and hits == 0)
+        if too_short and previous is None:
+            # A first message of two or three words can still be unmistakable by its function
+            # words ("sí, por favor", "ja, graag", "y ahora?").
+            by_function = sorted(function, key=function.get, reverse=True)
+            top, runner_up = by_function[0], by_function[1]
+            if hits >= 2 and function[top] >= 1.0 and function[top] - function[runner_up] >= 0.5:
+                return LanguageGuess(top, True, scores)
         if too_short:
             return LanguageGuess(fallback, False, scores)
         if previous and best != previous:

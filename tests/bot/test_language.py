@@ -59,3 +59,16 @@ def test_terse_lowercase_english_stays_english(detect, message):
 
 def test_a_clear_switch_of_language_mid_conversation_is_followed(detect):
     assert detect("Perdón, ¿puedo escribir en español? Necesito cambiar mi vuelo", previous="en").language == "es"
+
+
+@pytest.mark.parametrize("message, language", [
+    ("sí, por favor", "es"), ("y ahora?", "es"), ("e agora?", "pt"), ("oui, svp", "fr"), ("e adesso?", "it"),
+    ("ja, graag", "nl"), ("ja, bitte", "de"),
+])
+def test_a_first_message_of_two_or_three_words_is_recognised_by_its_function_words(detect, message, language):
+    assert detect(message).language == language
+
+
+@pytest.mark.parametrize("message", ["roll die", "see ya!", "no", "ok thanks", "sure"])
+def test_one_foreign_looking_word_does_not_make_a_short_english_message_foreign(detect, message):
+    assert detect(message).language == "en"
