@@ -7,11 +7,13 @@ through bot.triage when the command is not installed, with the same output), the
 a floor, 0 otherwise, and 0 with a clear message when ../shared/eval is not there.
 
     python bench/run_eval.py [--in-process] [--only NAME] [--show N]
+    LLAMITA_EVAL_DIR=/other/eval python bench/run_eval.py   # another directory of labelled sets
 """
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import subprocess
 import sys
 import tempfile
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-EVAL_DIR = (REPO / ".." / "shared" / "eval").resolve()
+EVAL_DIR = Path(os.environ.get("LLAMITA_EVAL_DIR") or (REPO / ".." / "shared" / "eval")).resolve()
 LLAMITA = REPO / ".venv" / "bin" / "llamita"
 
 # The floors from the issue, by the scorer's own metric names.
