@@ -22,6 +22,10 @@ from bot.normalise import normalise, tokens
 # The classifier alone (no keyword) must be this sure before a conversation leaves Llamita.
 CLASSIFIER_ONLY = 0.6
 WITH_KNOWLEDGE_TOPIC = 0.45
+# A message naming the subject is a basic question only when the knowledge topic reads it this
+# confidently; and it is about something else when another label is at least this likely.
+BASIC_CONFIDENCE = 0.8
+OTHER_TOPIC = 0.5
 
 
 @dataclass(frozen=True)
@@ -71,4 +75,13 @@ class HotTopicMatcher:
                 return HotMatch(topic, keyword.group(0), "keyword")
             if p_hot >= WITH_KNOWLEDGE_TOPIC and p_hot > p_basic:
                 return HotMatch(topic, f"p={p_hot:.2f} over {topic.knowledge_topic} p={p_basic:.2f}", "examples")
+            # The message names the subject but is not one of the basic questions the knowledge
+            # topic answers with confidence ("can I downgrade from Premium mid-year?"): in depth,
+            # unless it is clearly a question about something else ("as a Premium member, how many
+            # bags can I bring?" is a baggage question).
+            other = max((k for k in probabilities if k not in (label, topic.knowledge_topic)),
+                        key=probabilities.get)
+            if anchored and p_basic < BASIC_CONFIDENCE and probabilities[other] < OTHER_TOPIC:
+                return HotMatch(topic, f"about {topic.knowledge_topic} but beyond its basics (p={p_basic:.2f})",
+                                "subject")
         return None

@@ -221,7 +221,8 @@ class LanguageDetector:
             # words ("sí, por favor", "ja, graag", "y ahora?").
             by_function = sorted(function, key=function.get, reverse=True)
             top, runner_up = by_function[0], by_function[1]
-            if hits >= 2 and function[top] >= 1.0 and function[top] - function[runner_up] >= 0.5:
+            needed = 0.3 if hits >= 3 else 0.5
+            if hits >= 2 and function[top] >= 1.0 and function[top] - function[runner_up] >= needed:
                 return LanguageGuess(top, True, scores)
         if too_short:
             return LanguageGuess(fallback, False, scores)

@@ -77,3 +77,13 @@ def test_a_higher_reason_wins_over_a_hot_topic(brain):
     decision = brain.decide("I'd like to talk to a person about the strike, not a bot", Memory())
 
     assert decision.reason == "human_request"
+
+
+@pytest.mark.parametrize("message", [
+    "Can I downgrade from Llama Premium back to a standard account halfway through the year?",
+    "Can I combine my Premium discount with a promo code?",
+])
+def test_a_premium_question_beyond_the_basic_facts_goes_to_accounts_even_without_a_keyword(brain, message):
+    decision = brain.decide(message, Memory())
+
+    assert (decision.reason, decision.team) == ("hot_topic", "accounts")
