@@ -24,13 +24,21 @@ OUT_OF_SCOPE = "out_of_scope"
 # Tuned on the project's own judgement of what "clearly" means; see docs/brain.md for figures.
 TOPIC_MIN = 0.35          # a topic needs at least this share of the (topic + oos + small talk) mass
 SMALL_TALK_MIN = 0.55
-FOLLOW_UP_BOOST = 0.35    # added to the previous topic (or to out-of-scope) for a short follow-up
+FOLLOW_UP_BOOST = 0.35    # added to the previous topic for a short follow-up (times its strength)
+UNANSWERED_FOLLOW_UP_BOOST = 0.8  # added to out of scope for a continuation of an unanswered question
 SHORT_MESSAGE_WORDS = 14
 
-_FOLLOW_UP = re.compile(
-    r"^(and|also|plus|what about|how about|and if|what if|but|then|so|ok|okay|oh|alright|cool|great|"
-    r"y|e|o|ou|und|oder|et|ed|en|pero|mas|aber|mais|ma|maar|tambien|tambem|auch|aussi|anche|ook|"
-    r"y si|e se|und wenn|et si|en als|ah|vale|bueno|bom|gut|bon|allora|dus)\b")
+# A message that grammatically continues the previous one: "and ...", "what about ...", "for 4
+# people ...", in seven languages.
+_CONTINUES = re.compile(
+    r"^(and|also|plus|what about|how about|and if|what if|or|for|at|on|with|from|in|its|it s|"
+    r"y|e|o|ou|und|oder|et|ed|en|tambien|tambem|auch|aussi|anche|ook|y si|e se|und wenn|et si|en als|"
+    r"para|pra|por|pour|fur|per|voor|con|com|mit|avec|met|es|e a|c est|das ist|het is|y el|y la|e o|e a)\b")
+# An acknowledgement before the next question ("ok, ...", "great, ..."): often the same subject,
+# but just as often a new one.
+_ACKNOWLEDGES = re.compile(
+    r"^(ok|okay|oh|alright|cool|great|perfect|thanks|but|then|so|ah|vale|bueno|bom|gut|bon|allora|dus|"
+    r"pero|mas|aber|mais|ma|maar|super|genial|perfecto|perfeito|parfait|perfetto|prima)\b")
 _DETAILS_ONLY = re.compile(r"\b(lt-?\d{3,}|[a-z]{2}\d{2,4}|\d{1,2}(st|nd|rd|th)|\d{1,2}/\d{1,2}|reference|ref|"
                            r"booking is|reserva es|la reserva|a reserva|buchung|reservation est|it s lt)\b")
 
@@ -55,9 +63,9 @@ def follow_up_strength(folded: str, words: int) -> float:
     0.5 for any other short message, 0 for a long one (a new request stands on its own)."""
     if words > SHORT_MESSAGE_WORDS:
         return 0.0
-    if words <= 4 and _FOLLOW_UP.match(folded):
+    if words <= 4 and _CONTINUES.match(folded):
         return 1.6  # "and in the cabin?": almost certainly the same subject
-    if words <= 6 or _FOLLOW_UP.match(folded) or _DETAILS_ONLY.search(folded):
+    if words <= 6 or _CONTINUES.match(folded) or _ACKNOWLEDGES.match(folded) or _DETAILS_ONLY.search(folded):
         return 1.0
     return 0.5
 
@@ -70,8 +78,9 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
     if follow_up and previous_topic in shares:
         shares[previous_topic] += FOLLOW_UP_BOOST * follow_up
         note = f" (follow-up to {previous_topic})"
-    elif follow_up >= 1.0 and previous_unanswered:
-        shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + FOLLOW_UP_BOOST * follow_up
+    elif previous_unanswered and (_CONTINUES.match(folded) or _DETAILS_ONLY.search(folded)) and follow_up:
+        # Right after a question Llamita could not answer, "and for 4 people?" continues it.
+        shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + UNANSWERED_FOLLOW_UP_BOOST
         note = " (follow-up to an unanswered question)"
     if previous_unanswered:
         # Right after a question Llamita could not answer, chatty words ("come on, just yes or no")
