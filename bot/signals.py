@@ -108,6 +108,15 @@ class Lexicon:
         for kind, pattern in self.small_talk.items():
             if pattern.fullmatch(bare):
                 return kind
+        # A few small-talk words in a row ("lol ok", "ok great thanks", "haha yes"): the most
+        # meaningful one decides the reply.
+        words = bare.split()
+        if len(words) <= 5:
+            kinds = [next((k for k, p in self.small_talk.items() if p.fullmatch(w)), None) for w in words]
+            if all(kinds):
+                for preferred in ("thanks", "bye", "about_llamita", "greeting", "yes_no"):
+                    if preferred in kinds:
+                        return preferred
         return None
 
     def greeting_prefix(self, folded: str) -> bool:

@@ -24,6 +24,7 @@ OUT_OF_SCOPE = "out_of_scope"
 # Tuned on the project's own judgement of what "clearly" means; see docs/brain.md for figures.
 TOPIC_MIN = 0.35          # a topic needs at least this share of the (topic + oos + small talk) mass
 SMALL_TALK_MIN = 0.55
+CLOSE_CALL = 0.05         # a topic this close behind "out of scope" still answers
 FOLLOW_UP_BOOST = 0.35    # added to the previous topic for a short follow-up (times its strength)
 UNANSWERED_FOLLOW_UP_BOOST = 0.8  # added to out of scope for a continuation of an unanswered question
 SHORT_MESSAGE_WORDS = 14
@@ -63,8 +64,8 @@ def follow_up_strength(folded: str, words: int) -> float:
     0.5 for any other short message, 0 for a long one (a new request stands on its own)."""
     if words > SHORT_MESSAGE_WORDS:
         return 0.0
-    if words <= 4 and _CONTINUES.match(folded):
-        return 1.6  # "and in the cabin?": almost certainly the same subject
+    if (words <= 4 and _CONTINUES.match(folded)) or words <= 3:
+        return 1.6  # "and in the cabin?", "it weighs 7 kilos": almost certainly the same subject
     if words <= 6 or _CONTINUES.match(folded) or _ACKNOWLEDGES.match(folded) or _DETAILS_ONLY.search(folded):
         return 1.0
     return 0.5
@@ -91,7 +92,8 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
     best_topic = max((k for k in shares if k in TOPICS), key=shares.get, default=None)
     if best == SMALL_TALK and shares[best] >= SMALL_TALK_MIN:
         return TopicChoice("small_talk", None, shares[best], f"small talk p={shares[best]:.2f}")
-    if best_topic and best == best_topic and shares[best_topic] >= TOPIC_MIN:
+    near_best = best_topic and shares[best_topic] >= shares[best] - CLOSE_CALL
+    if best_topic and (best == best_topic or (best == OUT_OF_SCOPE and near_best)) and shares[best_topic] >= TOPIC_MIN:
         return TopicChoice("topic", best_topic, shares[best_topic], f"p={shares[best_topic]:.2f}{note}")
     if best == SMALL_TALK:
         return TopicChoice("small_talk", None, shares[best], f"small talk p={shares[best]:.2f}")

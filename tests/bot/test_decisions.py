@@ -251,3 +251,15 @@ def test_the_start_up_cache_can_be_turned_off(tmp_path, monkeypatch):
     model.trained_classifier(["a b", "c d"], ["x", "y"], [1.0, 1.0])
 
     assert model._cache_dir() is None
+
+
+def test_a_few_small_talk_words_in_a_row_are_small_talk(brain):
+    for message in ("lol ok", "ok great thanks", "haha yes", "hola, gracias!"):
+        decision = say(brain, message)[-1]
+        assert decision.action is Action.ANSWER and decision.topic is None, message
+
+
+def test_a_continuation_of_an_unanswered_question_is_still_unanswered(brain):
+    decisions = say(brain, "can you reserve a table at a tapas bar in Seville?", "for 4 people at 8pm on Friday")
+
+    assert decisions[-1].reason == "edge_case"
