@@ -35,6 +35,8 @@ _CONTINUES = re.compile(
     r"^(and|also|plus|what about|how about|and if|what if|or|for|at|on|with|from|in|its|it s|"
     r"y|e|o|ou|und|oder|et|ed|en|tambien|tambem|auch|aussi|anche|ook|y si|e se|und wenn|et si|en als|"
     r"para|pra|por|pour|fur|per|voor|con|com|mit|avec|met|es|e a|c est|das ist|het is|y el|y la|e o|e a)\b")
+# A fragment that only makes sense as the end of the previous sentence ("for 4 people at 8pm").
+_FRAGMENT = re.compile(r"^(for|at|on|with|from|in|para|pra|pour|fur|per|voor|con|com|mit|avec|met)\b")
 # An acknowledgement before the next question ("ok, ...", "great, ..."): often the same subject,
 # but just as often a new one.
 _ACKNOWLEDGES = re.compile(
@@ -76,13 +78,17 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
     shares = topic_shares(probabilities)
     follow_up = follow_up_strength(folded, words)
     note = ""
+    close_call = CLOSE_CALL
     if follow_up and previous_topic in shares:
         shares[previous_topic] += FOLLOW_UP_BOOST * follow_up
         note = f" (follow-up to {previous_topic})"
     elif previous_unanswered and (_CONTINUES.match(folded) or _DETAILS_ONLY.search(folded)) and follow_up:
-        # Right after a question Llamita could not answer, "and for 4 people?" continues it.
-        shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + UNANSWERED_FOLLOW_UP_BOOST
+        # Right after a question Llamita could not answer, "and for 4 people?" continues it; a
+        # fragment ("for 4 people at 8pm") cannot be a new question at all.
+        boost = UNANSWERED_FOLLOW_UP_BOOST * (1.25 if _FRAGMENT.match(folded) else 0.75)
+        shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + boost
         note = " (follow-up to an unanswered question)"
+        close_call = 0.0  # the continuation decides, not a near tie
     if previous_unanswered:
         # Right after a question Llamita could not answer, chatty words ("come on, just yes or no")
         # are the customer insisting, not small talk. Real small talk was caught by the lexicon.
@@ -92,7 +98,7 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
     best_topic = max((k for k in shares if k in TOPICS), key=shares.get, default=None)
     if best == SMALL_TALK and shares[best] >= SMALL_TALK_MIN:
         return TopicChoice("small_talk", None, shares[best], f"small talk p={shares[best]:.2f}")
-    near_best = best_topic and shares[best_topic] >= shares[best] - CLOSE_CALL
+    near_best = best_topic and shares[best_topic] >= shares[best] - close_call
     if best_topic and (best == best_topic or (best == OUT_OF_SCOPE and near_best)) and shares[best_topic] >= TOPIC_MIN:
         return TopicChoice("topic", best_topic, shares[best_topic], f"p={shares[best_topic]:.2f}{note}")
     if best == SMALL_TALK:
