@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 EXAMPLES_DIR = Path(__file__).parent / "data" / "examples"
-MAX_VARIANTS_PER_LINE = 4
+MAX_VARIANTS_PER_LINE = 3
 _GROUP = re.compile(r"\{([^{}]*)\}")
 
 
