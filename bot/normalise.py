@@ -74,6 +74,7 @@ class Shape:
     letters: int
     caps_ratio: float        # share of upper-case letters among letters
     caps_words: int          # words of 3+ letters written entirely in capitals
+    loud_words: int          # words of 2+ letters in capitals, minus the usual abbreviations (OK, EU, AM)
     words: int
     exclamations: int
     questions: int
@@ -88,6 +89,8 @@ class Shape:
         return self.caps_words >= 3 and self.caps_ratio >= 0.6 and self.letters >= 12
 
 
+_ABBREVIATIONS = {"OK", "LT", "US", "UK", "EU", "TV", "AM", "PM", "ID", "PIN", "USA", "DNI", "RG", "CPF", "NIE",
+                  "ATM", "SMS", "PDF", "APP", "VIP", "CEO", "LA", "NYC", "UAE", "USD", "EUR", "GBP", "BRL", "MXN"}
 _CRYING = set("😭😢😡🤬😤😰😱😨😥😞😩😫💔🆘")
 _LAUGHING = set("😂🤣😅😆😄😁😃😊🥳🎉😍🤩❤🙌✨🙂😉")
 
@@ -98,11 +101,13 @@ def shape(raw: str) -> Shape:
     letters = [ch for ch in text if ch.isalpha()]
     upper = sum(1 for ch in letters if ch.isupper())
     caps_words = sum(1 for w in words if len(w) >= 3 and w.isupper())
+    loud_words = sum(1 for w in words if len(w) >= 2 and w.isupper() and w not in _ABBREVIATIONS)
     emoji = [ch for ch in text if is_emoji(ch)]
     return Shape(
         letters=len(letters),
         caps_ratio=upper / len(letters) if letters else 0.0,
         caps_words=caps_words,
+        loud_words=loud_words,
         words=len(words),
         exclamations=text.count("!"),
         questions=text.count("?") + text.count("¿"),

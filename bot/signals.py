@@ -88,6 +88,11 @@ class Lexicon:
             hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
         if shape.shouting and not self.enthusiastic(folded, shape):
             hits.append(Hit("distress", "distress.shouting", f"{shape.caps_words} words in capitals"))
+        elif (shape.loud_words >= 2 and shape.exclamations >= 3 and not self.enthusiastic(folded, shape)
+              and self.negative.search(folded)):
+            # "I want my money back NOW, you cancelled MY flight!!!": loud and angry even if short.
+            hits.append(Hit("distress", "distress.shouting",
+                            f"{shape.caps_words} words in capitals, {shape.exclamations} exclamation marks"))
         return hits
 
     def enthusiastic(self, folded: str, shape: Shape) -> bool:
