@@ -72,7 +72,9 @@ from bot.offline import OfflineBrain
 from routing.config import load_operator_config
 t1 = time.perf_counter()
 OfflineBrain(load_operator_config().policy())
-print(json.dumps({"import": t1 - t0, "total": time.perf_counter() - t0, "cpu": time.process_time() - c0}))
+import resource
+print(json.dumps({"import": t1 - t0, "total": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -125,6 +127,8 @@ def main() -> int:
          cold["total"] < TARGET_STARTUP_S),
         ("  of which import", f"{cold['import']:.2f} s", "", None),
         ("  cpu time", f"{cold['cpu']:.2f} s", "", None),
+        ("  peak memory while training", f"{cold['rss_mb']:.0f} MB", f"< {TARGET_RSS_MB:.0f} MB",
+         cold["rss_mb"] < TARGET_RSS_MB),
         ("start-up, warm (cached classifier)", f"{warm['total']:.2f} s", f"< {TARGET_STARTUP_S:.0f} s",
          warm["total"] < TARGET_STARTUP_S),
         ("decision time, median", f"{p50:.2f} ms", "", None),
