@@ -164,6 +164,7 @@ class SlackChannel:
         self._events_in_flight: dict[str, asyncio.Future] = {}
         self._told: set[tuple[str, int, str]] = set()   # (user, case, what) explained once per process
         self._tasks: set[asyncio.Task] = set()
+        self._lifecycle: set[asyncio.Task] = set()      # connecting and identifying: not "work" to drain
         self._socket_mode_handler = None
         self._register_listeners()
 
@@ -248,9 +249,9 @@ class SlackChannel:
         return await to_aiohttp_response(bolt_response)
 
     async def start(self) -> None:
-        self._spawn(self._identify())
+        self._lifecycle.add(self._spawn(self._identify()))
         if self.credentials.socket_mode:
-            self._spawn(self._connect_socket_mode())
+            self._lifecycle.add(self._spawn(self._connect_socket_mode()))
 
     async def stop(self) -> None:
         if self._socket_mode_handler is not None:
@@ -263,9 +264,9 @@ class SlackChannel:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def drain(self) -> None:
-        """Wait for the background work started by clicks and commands (tests use it)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait for the background work started by clicks, commands and events (tests use it)."""
+        while work := [task for task in self._tasks if task not in self._lifecycle]:
+            await asyncio.gather(*work, return_exceptions=True)
 
     async def _identify(self) -> None:
         """Learn our own user and bot ids (to ignore our own messages); retried until Slack answers."""
@@ -323,6 +324,7 @@ class SlackChannel:
 
     def _finished(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
+        self._lifecycle.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("Slack background work failed", exc_info=task.exception())
 
@@ -354,6 +356,8 @@ class SlackChannel:
         if running is None:
             running = asyncio.ensure_future(self._handle_message(event, context))
             self._events_in_flight[event_id] = running
+            self._tasks.add(running)                    # stop() cancels it; its errors go to Bolt (a 500)
+            running.add_done_callback(self._tasks.discard)
             running.add_done_callback(lambda _f: self._events_in_flight.pop(event_id, None))
         await asyncio.shield(running)   # a retry arriving meanwhile waits for the same work
         self._seen_events[event_id] = None

@@ -1,6 +1,7 @@
 """Fixtures for the Slack tests: the Slack stand-in, and the real Llamita server wired to it."""
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from aiohttp import web
 from adapters.server import RUNTIME, Runtime, create_app
 from adapters.slack import SlackChannel
 from routing.config import load_settings
+from tests.adapters.slack.helpers import Customer
 from tests.adapters.slack.stand_in import SlackSide, SlackStandIn, free_port
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -65,10 +67,22 @@ async def running_llamita(tmp_path: Path, database_url: str, stand_in: SlackStan
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     url = f"http://127.0.0.1:{port}"
+    server = Llamita(url, runner, SlackSide(session, url, SIGNING_SECRET, stand_in))
     try:
-        yield Llamita(url, runner, SlackSide(session, url, SIGNING_SECRET, stand_in))
+        yield server
     finally:
+        await settle(server)
         await runner.cleanup()
+
+
+async def settle(server: Llamita) -> None:
+    """Let in-flight work finish before the server shuts down. Its shutdown cancels the outbox task
+    wherever it is, even inside a transaction (SQLAlchemy then logs "Exception during reset ...
+    CancelledError" and leaks the connection), which once in a while left a task that never finished
+    and hung the event loop's teardown."""
+    await Customer.close_all()
+    await server.channel.drain()
+    await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -83,3 +97,4 @@ async def llamita(store, tmp_path, database_url, stand_in, session):
     Depends on `store` so the database is migrated and emptied first (SQLite and PostgreSQL)."""
     async with running_llamita(tmp_path, database_url, stand_in, session) as server:
         yield server
+

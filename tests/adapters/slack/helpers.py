@@ -16,14 +16,23 @@ LEGAL = "I'm going to sue you, my lawyer will contact you about the EU261 compen
 class Customer:
     """The customer's side of adapters/webchat.py's protocol, over a real WebSocket."""
 
+    connected: list["Customer"] = []
+
     def __init__(self, session: aiohttp.ClientSession, ws_url: str):
         self.session, self.ws_url = session, ws_url
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.frames: list[dict] = []
         self._ids = itertools.count(1)
 
+    @classmethod
+    async def close_all(cls) -> None:
+        """Hang up every customer socket (before a server shuts down)."""
+        while cls.connected:
+            await cls.connected.pop().close()
+
     async def connect(self) -> dict:
         self.ws = await self.session.ws_connect(self.ws_url)
+        Customer.connected.append(self)
         await self.ws.send_json({"type": "hello"})
         return await self.expect(lambda frame: frame["type"] == "welcome")
 
