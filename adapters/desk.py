@@ -5,8 +5,9 @@ reach it through the outbox like any platform, and it pushes them live to open d
 act through its JSON API (claim, reply, resolve, transfer), which calls the routing service.
 
 Access: a staff token (LLAMITA_STAFF_TOKEN, or generated and printed at start-up). Opening
-/desk?token=... stores it in an HttpOnly, SameSite=Lax cookie (sent on links from Slack or mail, never on other sites' POSTs); API clients may send
-`Authorization: Bearer <token>` instead. Each person gives their name on the page (X-Staff-Name).
+/desk?token=... stores it in an HttpOnly, SameSite=Lax cookie (sent on links from Slack or mail,
+never on other sites' POSTs); API clients may send `Authorization: Bearer <token>` instead.
+Each person gives their name on the page (X-Staff-Name).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import asyncio
 import hmac
 import json
 import re
+from contextlib import suppress
 from dataclasses import asdict
 from pathlib import Path
 
@@ -115,7 +117,7 @@ class Desk:
         self._sockets.add(ws)
         async with self.service.hub.subscribe(STAFF_TOPIC) as events:
             async def forward():
-                while True:
+                while not ws.closed:
                     await ws.send_json(await events.get())
 
             pusher = asyncio.create_task(forward())
@@ -125,6 +127,8 @@ class Desk:
                         break
             finally:
                 pusher.cancel()
+                with suppress(asyncio.CancelledError, ConnectionResetError):
+                    await pusher
                 self._sockets.discard(ws)
         return ws
 

@@ -48,6 +48,7 @@ class Runtime:
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def build_runtime(settings: Settings, brain: Brain | None = None) -> Runtime:
@@ -100,9 +101,15 @@ async def _lifetime(app: web.Application):
     runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
     runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
     yield
-    for task in runtime.tasks:
+    # Stop cooperatively first: work cancelled mid-transaction leaks connections and can post twice.
+    runtime.outbox.stop()
+    for edge in runtime.edges:
+        if drain := getattr(edge, "drain", None):
+            await drain()
+    _, unfinished = await asyncio.wait(runtime.tasks, timeout=SHUTDOWN_GRACE_SECONDS)
+    for task in unfinished:
         task.cancel()
-    for task in runtime.tasks:
+    for task in unfinished:
         with suppress(asyncio.CancelledError, Exception):
             await task
     for edge in runtime.edges:

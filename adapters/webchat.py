@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,6 +200,8 @@ class Conversation:
                 await self.read_loop()
             finally:
                 pusher.cancel()
+                with suppress(asyncio.CancelledError, ConnectionResetError):
+                    await pusher
 
     async def send(self, frame: dict) -> None:
         async with self.send_lock:

@@ -34,11 +34,12 @@ class Outbox:
     def __init__(self, service: RoutingService, channels: list[StaffChannel]):
         self.service = service
         self.channels = {channel.name: channel for channel in channels}
+        self._stopping = False
 
     async def run(self) -> None:
-        """Deliver forever: wake when posts are queued, and poll for retries that fall due."""
+        """Deliver until stopped: wake when posts are queued, and poll for retries that fall due."""
         ready = self.service.outbox_ready
-        while True:
+        while not self._stopping:
             ready.clear()
             delivered = 0
             try:
@@ -51,6 +52,11 @@ class Outbox:
                 await asyncio.wait_for(ready.wait(), POLL_SECONDS)
             except TimeoutError:
                 pass
+
+    def stop(self) -> None:
+        """Finish the round under way (a cancelled delivery could be sent but not recorded), then end."""
+        self._stopping = True
+        self.service.outbox_ready.set()
 
     async def deliver_due(self) -> int:
         """One round: deliver every post that is due and whose case has nothing older pending."""
