@@ -98,6 +98,8 @@ async def _lifetime(app: web.Application):
     for edge in runtime.edges:
         if start := getattr(edge, "start", None):
             await start()
+    if requeued := await runtime.outbox.requeue_refused():
+        log.info("trying %d staff posts again that a platform had refused", requeued)
     runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
     runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
     yield

@@ -14,7 +14,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from routing.channels import Delivery, PermanentFailure, RetryLater, StaffChannel
-from routing.models import Message, StaffPost, StaffThread
+from routing.lifecycle import WITH_PEOPLE
+from routing.models import Case, Message, StaffPost, StaffThread
 from routing.service import RoutingService
 from routing.views import MessageView
 
@@ -52,6 +53,20 @@ class Outbox:
                 await asyncio.wait_for(ready.wait(), POLL_SECONDS)
             except TimeoutError:
                 pass
+
+    async def requeue_refused(self) -> int:
+        """At start-up: try once more what a platform refused for good on an open case.
+
+        Refusals like `not_in_channel` are usually set-up mistakes an operator fixes and then restarts
+        for; the cases they hid must then reach the channel.
+        """
+        async with self.service.store.session() as session:
+            open_cases = select(Case.id).where(col(Case.state).in_([s.value for s in WITH_PEOPLE]))
+            result = await session.exec(
+                update(StaffPost).where(StaffPost.status == "failed", col(StaffPost.case_id).in_(open_cases))
+                .values(status="pending", attempts=0, next_attempt_at=self.service.clock()))
+            await session.commit()
+            return result.rowcount
 
     def stop(self) -> None:
         """Finish the round under way (a cancelled delivery could be sent but not recorded), then end."""
