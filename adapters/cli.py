@@ -46,7 +46,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
-    from adapters.server import create_app, startup_report
+    from adapters.server import AccessLogger, create_app, startup_report
 
     env = dict(os.environ)
     if args.host:
@@ -56,14 +56,14 @@ def serve_command(args: argparse.Namespace) -> int:
     settings = load_settings(env, args.config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(startup_report(settings), flush=True)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None,
+                access_log_class=AccessLogger)
     return 0
 
 
 def triage_command(args: argparse.Namespace) -> int:
-    from bot.triage import triage_stream
-
     from bot.offline import OfflineBrain
+    from bot.triage import triage_stream
 
     policy = load_operator_config(args.config).policy()
     triage_stream(OfflineBrain(policy), sys.stdin, sys.stdout, policy)

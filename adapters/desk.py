@@ -25,7 +25,7 @@ from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
 from routing.lifecycle import IllegalMove
-from routing.service import CaseNotFound, RoutingService
+from routing.service import CaseNotFound, NotYours, RoutingService
 from routing.views import CaseView, MessageView, StaffMember, format_wait
 
 STATIC = Path(__file__).parent / "static"
@@ -104,7 +104,8 @@ class Desk:
             if not hmac.compare_digest(token.encode(), self.settings.staff_token.encode()):
                 return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
             response = web.HTTPFound("/desk")
-            response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/desk")
+            response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/desk",
+                                secure=self.settings.base_url.startswith("https://"))
             raise response
         if not self._authorised(request):
             return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
@@ -112,6 +113,11 @@ class Desk:
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         self._require(request)
+        origin = request.headers.get("Origin")
+        if origin and origin.split("://", 1)[-1] != request.host:
+            # Browsers send cookies on cross-site WebSocket handshakes; only the desk's own pages may listen.
+            raise web.HTTPForbidden(text='{"error": "the desk socket is for the desk page only"}',
+                                    content_type="application/json")
         ws = web.WebSocketResponse(heartbeat=25)
         await ws.prepare(request)
         self._sockets.add(ws)
@@ -211,6 +217,9 @@ class Desk:
             return await awaitable
         except CaseNotFound:
             raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json") from None
+        except NotYours as refused:
+            raise web.HTTPForbidden(text=json.dumps({"error": str(refused)}),
+                                    content_type="application/json") from None
         except (IllegalMove, ValueError) as refused:
             raise web.HTTPConflict(text=json.dumps({"error": str(refused)}),
                                    content_type="application/json") from None

@@ -27,19 +27,20 @@ def verify_identity(secret: str, token: object, now: float | None = None) -> Ver
     if not secret or not isinstance(token, str) or token.count(".") != 1 or len(token) > 4096:
         return None
     payload_text, signature = token.split(".")
-    if not hmac.compare_digest(_signature(secret, payload_text), signature):
+    # Bytes, not str: compare_digest refuses non-ASCII text, and the token comes from the browser.
+    if not hmac.compare_digest(_signature(secret, payload_text).encode(), signature.encode("utf-8", "replace")):
         return None
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload_text + "=" * (-len(payload_text) % 4)))
     except ValueError:
         return None
-    if not isinstance(claims, dict) or not isinstance(claims.get("id"), str) or not claims["id"]:
+    if not isinstance(claims, dict) or not isinstance(claims.get("id"), str) or not 0 < len(claims["id"]) <= 200:
         return None
     expires = claims.get("exp")
     if expires is not None and (not isinstance(expires, (int, float)) or expires < (now or time.time())):
         return None
     text = {key: str(claims[key])[:200] for key in ("name", "email", "tier") if claims.get(key)}
-    return VerifiedIdentity(external_id=claims["id"][:200], **text)
+    return VerifiedIdentity(external_id=claims["id"], **text)
 
 
 def _signature(secret: str, payload_text: str) -> str:

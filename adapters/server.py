@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from adapters.desk import Desk
 from adapters.webchat import WebChat
@@ -137,7 +138,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 _PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
 async def security_headers(_request: web.Request, response: web.StreamResponse) -> None:
@@ -146,6 +147,14 @@ async def security_headers(_request: web.Request, response: web.StreamResponse) 
     if response.content_type == "text/html":
         response.headers.setdefault("Content-Security-Policy", _PAGE_POLICY)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+
+
+class AccessLogger(AbstractAccessLogger):
+    """Method, path, status and time; never the query string, where the desk's sign-in link carries its token."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %d %.1fms", request.remote, request.method, request.path, response.status,
+                         time * 1000)
 
 
 def startup_report(settings: Settings) -> str:
@@ -170,6 +179,9 @@ def startup_report(settings: Settings) -> str:
     lines.append(f"  Fan-out:    {fan_out}")
     for missing in settings.missing:
         lines.append(f"  {missing}")
+    if settings.demo_sign_in:
+        lines.append("  Demo sign-in: on (the demo page can chat as a demo customer; "
+                     "LLAMITA_DEMO_SIGN_IN=0 turns it off)")
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
         lines.append(f"  Note: listening on {settings.host}; the desk is reachable from other machines.")
     return "\n".join(lines)

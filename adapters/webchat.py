@@ -31,6 +31,8 @@ STATIC = Path(__file__).parent / "static"
 MAX_FRAME_BYTES = 64 * 1024
 HELLO_TIMEOUT = 10.0
 MAX_CLIENT_ID = 100
+CATCH_UP_SECONDS = 30.0
+TYPING_EVERY_SECONDS = 2.0
 
 
 @dataclass
@@ -79,7 +81,8 @@ class WebChat:
         app.router.add_get("/", self.demo_page)
         app.router.add_get("/widget.js", self.widget)
         app.router.add_get("/chat/ws", self.socket)
-        app.router.add_get("/chat/demo-identity/{customer}", self.demo_identity)
+        if self.settings.demo_sign_in:
+            app.router.add_get("/chat/demo-identity/{customer}", self.demo_identity)
         # The pages' scripts, stylesheets and images (the CSP allows no inline script or style).
         app.router.add_static("/static/", STATIC)
 
@@ -166,15 +169,23 @@ class WebChat:
 
     def rate_limit(self, conversation_id: str) -> RateLimit:
         """Per conversation, not per socket, so reconnecting does not reset it."""
-        if len(self._rates) > 10_000:  # forget idle conversations (a full bucket is the default anyway)
-            self._rates = {key: bucket for key, bucket in self._rates.items() if bucket.tokens < bucket.capacity}
+        if len(self._rates) > 10_000:  # forget idle conversations: their buckets have refilled anyway
+            now = time.monotonic()
+            self._rates = {key: bucket for key, bucket in self._rates.items()
+                           if now - bucket.updated < bucket.capacity / bucket.per_second}
         return self._rates.setdefault(conversation_id, RateLimit())
 
     def run_in_background(self, coroutine) -> None:
         # Llamita's reply must not die with the socket: the message is stored and must be answered.
         task = asyncio.create_task(coroutine)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # The message stays unhandled in the database: the next message, a resend or a restart answers it.
+            log.error("Llamita could not answer a stored message", exc_info=task.exception())
 
     async def drain(self) -> None:
         if self._background:
@@ -189,6 +200,7 @@ class Conversation:
         self.service = chat.service
         self.delivered = delivered
         self.rate = chat.rate_limit(session.conversation_id)
+        self.last_typing = 0.0
         self.send_lock = asyncio.Lock()
 
     async def run(self) -> None:
@@ -217,12 +229,22 @@ class Conversation:
                 self.delivered = message.seq
 
     async def push_loop(self, events: asyncio.Queue) -> None:
-        while True:
-            event = await events.get()
-            if event.get("type") == "message":
-                await self.push_new()
-            elif event.get("type") in ("status", "typing"):
-                await self.send(event)
+        try:
+            while True:
+                try:
+                    event = await asyncio.wait_for(events.get(), CATCH_UP_SECONDS)
+                except TimeoutError:
+                    event = {"type": "message"}  # a nudge may have been lost (hub down): look anyway
+                if event.get("type") == "message":
+                    await self.push_new()
+                elif event.get("type") in ("status", "typing"):
+                    await self.send(event)
+        except (asyncio.CancelledError, ConnectionResetError):
+            raise
+        except Exception:
+            # Without this task the customer would get acks but no replies: make the client reconnect.
+            log.exception("stopped pushing to conversation %s; closing the socket", self.session.conversation_id)
+            await self.ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"please reconnect")
 
     async def read_loop(self) -> None:
         async for frame in self.ws:
@@ -246,7 +268,10 @@ class Conversation:
         if kind == "message":
             await self.on_message(frame)
         elif kind == "typing":
-            await self.service.typing(self.session.conversation_id, "customer")
+            now = time.monotonic()
+            if now - self.last_typing >= TYPING_EVERY_SECONDS:   # every one costs a query and a fan-out
+                self.last_typing = now
+                await self.service.typing(self.session.conversation_id, "customer")
         elif kind == "ping":
             await self.send({"type": "pong"})
         else:
@@ -280,5 +305,5 @@ class Conversation:
         await self.send({"type": "ack", "id": client_id, "seq": receipt.seq, "duplicate": receipt.duplicate})
         if not receipt.duplicate and not receipt.with_people:
             await self.send({"type": "typing", "who": self.service.operator.agent_name})
-        if not receipt.duplicate:
-            self.chat.run_in_background(self.service.respond(self.session.conversation_id))
+        # Also for a resend: if the first attempt was stored but not answered, this answers it (idempotent).
+        self.chat.run_in_background(self.service.respond(self.session.conversation_id))

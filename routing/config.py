@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -221,6 +222,7 @@ class Settings:
     identity_secret_generated: bool = False
     slack: SlackCredentials | None = None
     redis_url: str | None = None
+    demo_sign_in: bool = False   # /chat/demo-identity signs anyone in as a demo customer: demo config only
     missing: tuple[str, ...] = field(default=())  # integrations that are off, with how to turn them on
 
     @property
@@ -248,18 +250,28 @@ def _persistent_secret(path: Path, given: str | None) -> tuple[str, bool]:
     """Use the given secret, or one generated once and kept in the data directory."""
     if given:
         return given, False
-    if path.exists():
-        return path.read_text().strip(), False
     path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(24)
-    path.write_text(value + "\n")
-    path.chmod(0o600)
+    try:
+        # Created exclusively and private from the first byte: two workers starting together agree.
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        for _ in range(50):   # the other worker may still be writing it
+            kept = path.read_text().strip()
+            if kept:
+                return kept, False
+            time.sleep(0.01)
+        raise ConfigError(f"{path} is empty; delete it to generate a new secret, or set the variable") from None
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value + "\n")
     return value, True
 
 
 def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None = None) -> Settings:
     env = os.environ if env is None else env
-    operator = load_operator_config(config_path or (Path(env["LLAMITA_CONFIG"]) if env.get("LLAMITA_CONFIG") else None))
+    config_path = config_path or (Path(env["LLAMITA_CONFIG"]) if env.get("LLAMITA_CONFIG") else None)
+    operator = load_operator_config(config_path)
+    using_demo = config_path is None or Path(config_path).resolve() == DEMO_CONFIG.resolve()
     data_dir = Path(env.get("LLAMITA_DATA_DIR", "var"))
     data_dir.mkdir(parents=True, exist_ok=True)
     staff_token, staff_generated = _persistent_secret(data_dir / "staff-token", env.get("LLAMITA_STAFF_TOKEN"))
@@ -292,5 +304,6 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         identity_secret_generated=identity_generated,
         slack=slack,
         redis_url=env.get("REDIS_URL") or None,
+        demo_sign_in=env.get("LLAMITA_DEMO_SIGN_IN", "1" if using_demo else "0") == "1",
         missing=tuple(missing),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from routing.models import DemoAccount, DemoBooking
@@ -30,5 +31,10 @@ async def seed_demo_store(store: Store, path: Path = DEMO_STORE) -> int:
             for booking in account.get("bookings", []):
                 session.add(DemoBooking(account_id=account["id"], **booking))
             added += 1
-        await session.commit()
+        try:
+            await session.commit()
+        except IntegrityError:
+            # Another worker seeded the same accounts at the same moment: theirs are as good as ours.
+            await session.rollback()
+            return 0
     return added

@@ -87,14 +87,31 @@ class RedisHub(LocalHub):
         await self._redis.publish(self.CHANNEL_PREFIX + topic, json.dumps(event))
 
     async def _read(self) -> None:
-        async for item in self._pubsub.listen():
-            if item.get("type") != "pmessage":
-                continue
-            topic = item["channel"].decode()[len(self.CHANNEL_PREFIX):]
+        """Listen for ever: when Redis goes away, subscribe again with back-off (sockets catch up meanwhile)."""
+        delay = 0.5
+        while True:
             try:
-                self._deliver(topic, json.loads(item["data"]))
-            except ValueError:
-                log.warning("ignoring a malformed event on %s", topic)
+                async for item in self._pubsub.listen():
+                    delay = 0.5
+                    if item.get("type") != "pmessage":
+                        continue
+                    topic = item["channel"].decode()[len(self.CHANNEL_PREFIX):]
+                    try:
+                        self._deliver(topic, json.loads(item["data"]))
+                    except ValueError:
+                        log.warning("ignoring a malformed event on %s", topic)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("lost the Redis subscription; subscribing again in %.1fs", delay, exc_info=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            try:
+                await self._pubsub.aclose()
+                self._pubsub = self._redis.pubsub()
+                await self._pubsub.psubscribe(self.CHANNEL_PREFIX + "*")
+            except Exception:
+                log.warning("Redis is still unreachable", exc_info=True)
 
     async def close(self) -> None:
         if self._reader:

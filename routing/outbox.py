@@ -105,7 +105,9 @@ class Outbox:
         attempt = post.attempts + 1
         try:
             delivery = await self._delivery(post, attempt)
-            reference = await self.channels[post.channel].deliver(delivery)
+            # Well inside the lease: a delivery still running when it ends could be sent again by another worker.
+            reference = await asyncio.wait_for(self.channels[post.channel].deliver(delivery),
+                                               LEASE.total_seconds() / 2)
         except RetryLater as slow_down:
             await self._reschedule(post, slow_down.seconds, str(slow_down), attempt - 1)
             return False

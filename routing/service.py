@@ -11,10 +11,10 @@ import hashlib
 import json
 import logging
 import secrets
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Sequence
+from weakref import WeakValueDictionary
 
 from sqlalchemy import event as sqla_event
 from sqlalchemy import func, update
@@ -99,8 +99,23 @@ class CaseNotFound(LookupError):
     pass
 
 
-class NotYours(PermissionError):
-    """A staff action that needs the case to be claimed by this person."""
+class CaseChanged(IllegalMove):
+    """Someone else changed the case between reading it and acting on it (another click, another worker)."""
+
+    def __init__(self, state: str, move: CaseMove):
+        super().__init__(state, move)
+        self.args = (f"the case changed meanwhile (it was {state}); look again",)
+
+
+class NotYours(IllegalMove):
+    """A staff action on a case a colleague holds: take it over first."""
+
+    def __init__(self, message: str):
+        ValueError.__init__(self, message)
+
+
+CUSTOMER = (Author.CUSTOMER.value,)
+STAFF_SIDE = (Author.STAFF.value, Author.NOTE.value)
 
 
 def token_hash(token: str) -> str:
@@ -117,7 +132,8 @@ class RoutingService:
         self.staff_channels = list(staff_channels)
         self.clock = clock
         self.outbox_ready = asyncio.Event()   # set when posts are queued; the outbox worker waits on it
-        self._conversation_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # In-process only (one worker's sockets); across workers the conditional updates decide.
+        self._conversation_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
     # ------------------------------------------------------------------ customer side
 
@@ -159,30 +175,36 @@ class RoutingService:
         if len(text) > MAX_MESSAGE_CHARS:
             raise ValueError(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
         async with self.store.session() as session:
-            if client_id and (seen := await self._by_client_id(session, conversation_id, client_id)):
-                return Receipt(seen.seq, duplicate=True)
-            case = await self._current_case(session, conversation_id) or await self._open_case(session, conversation_id)
-            with_people = CaseState(case.state) in WITH_PEOPLE
-            message = await self._append(session, conversation_id, Author.CUSTOMER, text, case_id=case.id,
-                                         client_id=client_id, handled=with_people)
-            if with_people:
-                await self._queue_to_threads(session, case, "message", message)
             try:
+                # Taking the next number locks the conversation first: of two copies of one message, or two
+                # first messages, the second waits here and then sees what the first stored.
+                seq = await self._take_seq(session, conversation_id)
+                if client_id and (seen := await self._by_client_id(session, conversation_id, client_id, CUSTOMER)):
+                    receipt = Receipt(seen.seq, duplicate=True)
+                    await session.rollback()   # gives back the number taken above
+                    return receipt
+                case = await self._current_case(session, conversation_id) or await self._open_case(
+                    session, conversation_id)
+                with_people = CaseState(case.state) in WITH_PEOPLE
+                message = await self._append(session, conversation_id, Author.CUSTOMER, text, case_id=case.id,
+                                             client_id=client_id, handled=with_people, seq=seq)
+                if with_people:
+                    await self._queue_to_threads(session, case, "message", message)
                 await session.commit()
             except IntegrityError:
-                # The same client id raced in on another connection: that copy is the stored one.
+                # Backstop: the same client id raced in on another connection; that copy is the stored one.
                 await session.rollback()
-                seen = await self._by_client_id(session, conversation_id, client_id) if client_id else None
+                seen = await self._by_client_id(session, conversation_id, client_id, CUSTOMER) if client_id else None
                 if seen is None:
                     raise
                 return Receipt(seen.seq, duplicate=True)
-            seq = message.seq
         await self._announce(conversation_id, seq, to_staff=with_people, case_id=case.id)
         return Receipt(seq, duplicate=False, with_people=with_people)
 
     async def respond(self, conversation_id: str) -> None:
         """Let Llamita act on every customer message it has not handled yet, in order."""
-        async with self._conversation_locks[conversation_id]:
+        lock = self._conversation_locks.setdefault(conversation_id, asyncio.Lock())
+        async with lock:
             while True:
                 async with self.store.session() as session:
                     pending = (await session.exec(
@@ -191,6 +213,14 @@ class RoutingService:
                         .order_by(Message.seq).limit(1))).first()
                     if pending is None:
                         return
+                    # Several workers may try (start-up recovery, two tabs): only the one that flips the flag
+                    # acts; if acting fails, the transaction rolls back and the message is still unhandled.
+                    taken = await session.exec(
+                        update(Message).where(col(Message.id) == pending.id, col(Message.handled).is_(False))
+                        .values(handled=True).execution_options(synchronize_session=False))
+                    if taken.rowcount != 1:
+                        await session.rollback()
+                        continue
                     await self._decide_and_act(session, pending)
 
     async def messages_after(self, conversation_id: str, seq: int, *, for_staff: bool = False) -> list[MessageView]:
@@ -213,9 +243,9 @@ class RoutingService:
             case = await self._current_case(session, conversation_id)
         if who == "customer":
             if case and CaseState(case.state) in WITH_PEOPLE:
-                await self.hub.publish(STAFF_TOPIC, {"type": "typing", "case_id": case.id})
+                await self._nudge(STAFF_TOPIC, {"type": "typing", "case_id": case.id})
         else:
-            await self.hub.publish(conversation_topic(conversation_id), {"type": "typing", "who": who})
+            await self._nudge(conversation_topic(conversation_id), {"type": "typing", "who": who})
 
     # ------------------------------------------------------------------ staff side
 
@@ -244,24 +274,23 @@ class RoutingService:
     async def claim(self, case_id: int, staff: StaffMember, *, take_over: bool = False) -> ClaimOutcome:
         """Exactly one of several simultaneous claims wins; the others learn who has the case."""
         now = self.clock()
-        allowed_from = [CaseState.WAITING.value] + ([CaseState.CLAIMED.value] if take_over else [])
         async with self.store.session() as session:
             case = await self._get_case(session, case_id)
             previous = case.claimed_by
-            won = (await session.exec(
-                update(Case)
-                .where(col(Case.id) == case_id, col(Case.state).in_(allowed_from),
-                       col(Case.claimed_by).is_distinct_from(staff.id))
-                .values(state=CaseState.CLAIMED.value, claimed_by=staff.id, claimed_by_name=staff.name,
-                        claimed_at=now))).rowcount == 1
-            if not won:
+            mine = case.state == CaseState.CLAIMED.value and previous == staff.id
+            claimable = case.state == CaseState.WAITING.value or (case.state == CaseState.CLAIMED.value and take_over)
+            try:
+                if mine or not claimable:
+                    raise CaseChanged(case.state, CaseMove.CLAIM)
+                await self._move(session, case, CaseMove.CLAIM, claimed_by=staff.id, claimed_by_name=staff.name,
+                                 claimed_at=now)
+            except CaseChanged:
                 await session.rollback()
                 case = await self._get_case(session, case_id)
                 # Claiming what you already hold (a double click, a retry) is a success, not a conflict.
                 already_mine = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
                 return ClaimOutcome(already_mine, await self._view(session, case), case.claimed_by_name)
-            await session.refresh(case)
-            if previous and take_over:
+            if previous:
                 await self._release_claims(session, case_id, "taken over", now)
             session.add(Claim(case_id=case_id, staff_id=staff.id, staff_name=staff.name, channel=staff.channel,
                               claimed_at=now))
@@ -281,25 +310,42 @@ class RoutingService:
     async def staff_message(self, case_id: int, staff: StaffMember, text: str,
                             external_id: str | None = None) -> StaffMessageOutcome:
         """A reply from the claimer goes to the customer; anyone else's words stay an internal note."""
-        text = text.strip()
+        text = mask_card_numbers(text.strip())
         if not text:
             raise ValueError("a message needs some text")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise ValueError(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
         async with self.store.session() as session:
             case = await self._get_case(session, case_id)
-            if external_id and (seen := await self._by_client_id(session, case.conversation_id, external_id)):
+            try:
+                seq = await self._take_seq(session, case.conversation_id)
+                if external_id and (seen := await self._by_client_id(session, case.conversation_id, external_id,
+                                                                     STAFF_SIDE)):
+                    outcome = StaffMessageOutcome(MessageView.of(seen, self.operator.agent_name),
+                                                  seen.author == Author.STAFF, duplicate=True)
+                    await session.rollback()
+                    return outcome
+                await session.refresh(case)  # who holds it now, after the lock
+                to_customer = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
+                message = await self._append(session, case.conversation_id,
+                                             Author.STAFF if to_customer else Author.NOTE, text, case_id=case.id,
+                                             client_id=external_id, author_id=staff.id, author_name=staff.name,
+                                             seq=seq)
+                # Mirror it to the case's other staff channels (a desk reply shows in the Slack thread too).
+                await self._queue_to_threads(session, case, "message", message, skip_channel=staff.channel)
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
+                seen = await self._by_client_id(session, case.conversation_id, external_id, STAFF_SIDE) \
+                    if external_id else None
+                if seen is None:
+                    raise
                 return StaffMessageOutcome(MessageView.of(seen, self.operator.agent_name),
                                            seen.author == Author.STAFF, duplicate=True)
-            to_customer = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
-            message = await self._append(session, case.conversation_id,
-                                         Author.STAFF if to_customer else Author.NOTE, text, case_id=case.id,
-                                         client_id=external_id, author_id=staff.id, author_name=staff.name)
-            # Mirror it to the case's other staff channels (a desk reply shows in the Slack thread too).
-            await self._queue_to_threads(session, case, "message", message, skip_channel=staff.channel)
-            await session.commit()
             view = MessageView.of(message, self.operator.agent_name)
         if to_customer:
-            await self.hub.publish(conversation_topic(case.conversation_id), {"type": "message", "seq": view.seq})
-        await self.hub.publish(STAFF_TOPIC, {"type": "message", "case_id": case_id, "seq": view.seq})
+            await self._nudge(conversation_topic(case.conversation_id), {"type": "message", "seq": view.seq})
+        await self._nudge(STAFF_TOPIC, {"type": "message", "case_id": case_id, "seq": view.seq})
         return StaffMessageOutcome(view, to_customer)
 
     async def resolve(self, case_id: int, staff: StaffMember) -> CaseView:
@@ -310,10 +356,11 @@ class RoutingService:
             raise ValueError(f"unknown team {team_id!r}")
         async with self.store.session() as session:
             case = await self._get_case(session, case_id)
-            new_state = next_state(case.state, CaseMove.TRANSFER)
+            self._require_holder(case, staff, "transfer")
             await self._queue_to_threads(session, case, "card_update")  # the old card shows where it went
-            old_team, case.team, case.state = case.team, team_id, new_state.value
-            case.claimed_by = case.claimed_by_name = case.claimed_at = None
+            old_team = case.team
+            await self._move(session, case, CaseMove.TRANSFER, team=team_id, claimed_by=None, claimed_by_name=None,
+                             claimed_at=None)
             await self._release_claims(session, case_id, "transferred", self.clock())
             self._event(session, case, "transferred", staff, {"from": old_team, "to": team_id})
             line = await self._append(session, case.conversation_id, Author.SYSTEM, status_line(
@@ -325,6 +372,24 @@ class RoutingService:
                              status={"state": CaseState.WAITING.value, "agent": None})
         return view
 
+    @staticmethod
+    def _require_holder(case: Case, staff: StaffMember, doing: str) -> None:
+        if case.state == CaseState.CLAIMED.value and case.claimed_by != staff.id:
+            raise NotYours(f"{case.claimed_by_name or 'a colleague'} has this case; take it over to {doing} it")
+
+    async def _move(self, session: AsyncSession, case: Case, move: CaseMove, **values) -> None:
+        """Apply a lifecycle move only if nobody changed the case since it was read (any database, any worker)."""
+        new_state = next_state(case.state, move)
+        await session.flush()
+        moved = await session.exec(
+            update(Case).where(col(Case.id) == case.id, col(Case.state) == case.state,
+                               col(Case.team).is_not_distinct_from(case.team),
+                               col(Case.claimed_by).is_not_distinct_from(case.claimed_by))
+            .values(state=new_state.value, **values).execution_options(synchronize_session=False))
+        if moved.rowcount != 1:
+            raise CaseChanged(case.state, move)
+        await session.refresh(case)
+
     # ------------------------------------------------------------------ internals: the brain
 
     async def _decide_and_act(self, session: AsyncSession, message: Message) -> None:
@@ -332,7 +397,6 @@ class RoutingService:
         case = await self._get_case(session, message.case_id)
         if CaseState(case.state) is not CaseState.BOT:
             # People have it now: they see the message in the thread; Llamita stays quiet.
-            message.handled = True
             await self._queue_to_threads(session, case, "message", message)
             await session.commit()
             return
@@ -343,7 +407,6 @@ class RoutingService:
 
         conversation.brain_memory = decision.memory.to_json()
         conversation.language = decision.language
-        message.handled = True
         message.language = decision.language
         case.language = decision.language
         case.topic = decision.topic or case.topic
@@ -376,11 +439,9 @@ class RoutingService:
                          profile: CustomerProfile | None) -> str:
         """Move the case to the people; returns what to tell the customer."""
         known_teams = {team.id for team in self.operator.teams}
-        case.state = next_state(case.state, CaseMove.HAND_OVER).value
-        case.reason = decision.reason
-        case.team = decision.team if decision.team in known_teams else self.operator.fallback_team
-        case.summary = decision.summary
-        case.handed_over_at = self.clock()
+        await self._move(session, case, CaseMove.HAND_OVER, reason=decision.reason, summary=decision.summary,
+                         team=decision.team if decision.team in known_teams else self.operator.fallback_team,
+                         handed_over_at=self.clock())
         actions = json.loads(case.actions)
         for tool in decision.tools:
             actions.append(await self._run_tool(session, tool.name, tool.arguments, profile))
@@ -394,7 +455,8 @@ class RoutingService:
     async def _run_tool(self, session: AsyncSession, name: str, arguments: dict,
                         profile: CustomerProfile | None) -> dict:
         if name == "freeze_account":
-            account_id = arguments.get("account_id") or (profile.account_id if profile else None)
+            # Only the verified profile's account: never an id the brain took from what the customer typed.
+            account_id = profile.account_id if profile else None
             account = await session.get(DemoAccount, account_id) if account_id else None
             if account is None:
                 return {"action": "freeze_account", "done": False, "why": "no account linked to this chat"}
@@ -459,19 +521,24 @@ class RoutingService:
             raise CaseNotFound(f"no case {case_id}")
         return case
 
-    async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_id: str) -> Message | None:
+    async def _by_client_id(self, session: AsyncSession, conversation_id: str, client_id: str,
+                            authors: tuple[str, ...]) -> Message | None:
         return (await session.exec(select(Message).where(
-            Message.conversation_id == conversation_id, Message.client_id == client_id))).first()
+            Message.conversation_id == conversation_id, Message.client_id == client_id,
+            col(Message.author).in_(authors)))).first()
+
+    async def _take_seq(self, session: AsyncSession, conversation_id: str) -> int:
+        """The conversation's next message number. The update locks the conversation row until commit,
+        so numbers are gap-free and in commit order even when a customer and staff write at once."""
+        return (await session.exec(
+            update(Conversation).where(col(Conversation.id) == conversation_id)
+            .values(last_seq=Conversation.last_seq + 1).returning(Conversation.last_seq))).scalar_one()
 
     async def _append(self, session: AsyncSession, conversation_id: str, author: Author, text: str, *,
                       case_id: int | None, client_id: str | None = None, handled: bool = True,
                       author_id: str | None = None, author_name: str | None = None,
-                      language: str | None = None) -> Message:
-        # Taking the next number locks the conversation row, so sequence numbers are gap-free and in
-        # commit order even when a customer and a staff member write at the same moment.
-        seq = (await session.exec(
-            update(Conversation).where(col(Conversation.id) == conversation_id)
-            .values(last_seq=Conversation.last_seq + 1).returning(Conversation.last_seq))).scalar_one()
+                      language: str | None = None, seq: int | None = None) -> Message:
+        seq = seq if seq is not None else await self._take_seq(session, conversation_id)
         message = Message(conversation_id=conversation_id, seq=seq, case_id=case_id, author=author.value,
                           author_id=author_id, author_name=author_name, text=text, client_id=client_id,
                           handled=handled, language=language, created_at=self.clock())
@@ -490,10 +557,11 @@ class RoutingService:
     async def _close(self, case_id: int, staff: StaffMember, move: CaseMove) -> CaseView:
         async with self.store.session() as session:
             case = await self._get_case(session, case_id)
-            case.state = next_state(case.state, move).value
-            case.closed_at = self.clock()
-            await self._release_claims(session, case_id, move.value, case.closed_at)
-            self._event(session, case, move.value + "d" if move is CaseMove.RESOLVE else "abandoned", staff, {})
+            self._require_holder(case, staff, "resolve")
+            now = self.clock()
+            await self._move(session, case, move, closed_at=now)
+            await self._release_claims(session, case_id, move.value, now)
+            self._event(session, case, "resolved" if move is CaseMove.RESOLVE else "abandoned", staff, {})
             line = await self._append(session, case.conversation_id, Author.SYSTEM,
                                       status_line("resolved", case.language, name=staff.name), case_id=case.id)
             await self._queue_to_threads(session, case, "card_update")
@@ -539,11 +607,19 @@ class RoutingService:
     async def _announce(self, conversation_id: str, seq: int, *, to_staff: bool, case_id: int | None,
                         status: dict | None = None) -> None:
         topic = conversation_topic(conversation_id)
-        await self.hub.publish(topic, {"type": "message", "seq": seq})
+        await self._nudge(topic, {"type": "message", "seq": seq})
         if status:
-            await self.hub.publish(topic, {"type": "status", **status})
+            await self._nudge(topic, {"type": "status", **status})
         if to_staff:
-            await self.hub.publish(STAFF_TOPIC, {"type": "case", "case_id": case_id, "seq": seq})
+            await self._nudge(STAFF_TOPIC, {"type": "case", "case_id": case_id, "seq": seq})
+
+    async def _nudge(self, topic: str, event: dict) -> None:
+        """Best effort: what was committed stands even if the hub is down; readers catch up from the database."""
+        try:
+            await self.hub.publish(topic, event)
+        except Exception:
+            log.warning("could not publish a live event on %s; connected readers will catch up", topic,
+                        exc_info=True)
 
     async def _view(self, session: AsyncSession, case: Case, recent: int = CARD_RECENT_MESSAGES) -> CaseView:
         conversation = await session.get(Conversation, case.conversation_id)

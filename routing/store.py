@@ -5,12 +5,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x11A3_17A  # any constant shared by every Llamita worker
 
 
 class Store:
@@ -31,8 +32,11 @@ class Store:
         return self._sessions()
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest migration (idempotent; safe on every start)."""
+        """Bring the schema to the newest migration (idempotent; safe on every start, on every worker)."""
         async with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                # Workers starting together take turns; the lock ends with this transaction.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.run_sync(_upgrade)
 
     async def close(self) -> None:

@@ -82,3 +82,19 @@ async def test_claiming_a_case_you_already_hold_is_a_success_not_a_conflict(serv
     assert (await http.post(url, headers=staff("Ana"))).status == 200
     again = await http.post(url, headers=staff("Ana"))
     assert again.status == 200 and (await again.json())["holder"] == "Ana"
+
+
+async def test_a_colleague_is_told_to_take_over_before_resolving_someone_elses_case(server, http, waiting_case):
+    base = f"{server.url}/desk/api/cases/{waiting_case['id']}"
+    await http.post(base + "/claim", headers=staff("Ana"))
+    refused = await http.post(base + "/resolve", headers=staff("Bruno"))
+    assert refused.status == 403 and "take it over" in (await refused.json())["error"]
+
+
+async def test_another_site_cannot_listen_on_the_desk_socket(server, http):
+    import aiohttp
+
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await http.ws_connect(server.ws_url + "/desk/ws", headers={
+            "Authorization": f"Bearer {STAFF_TOKEN}", "Origin": "https://evil.example"})
+    assert refused.value.status == 403

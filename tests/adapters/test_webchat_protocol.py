@@ -232,3 +232,22 @@ async def test_pages_are_served_with_a_content_security_policy(server, http):
     for path in ("/", "/desk"):
         response = await http.get(server.url + path)
         assert "script-src 'self'" in response.headers["Content-Security-Policy"], path
+
+
+async def test_a_forged_identity_with_strange_characters_is_refused_not_a_crash(server, http):
+    client = ChatClient(http, server.ws_url)
+    welcome = await client.connect(identity="eyJpZCI6ImFuYSJ9.ünïcödé")
+    assert welcome["identity"] == "rejected"
+    assert (await client.send("hello"))["type"] == "ack"
+    await client.close()
+
+
+async def test_demo_sign_in_is_only_offered_with_the_demo_configuration(store, database_url, tmp_path, http):
+    from routing.config import DEMO_CONFIG
+
+    own = tmp_path / "own.yml"
+    own.write_text(DEMO_CONFIG.read_text(encoding="utf-8").replace("company: Llama Travel", "company: Own Co"))
+    async with running_server(tmp_path, database_url, LLAMITA_CONFIG=str(own)) as own_server:
+        assert (await http.get(own_server.url + "/chat/demo-identity/ana.souza")).status == 404
+    async with running_server(tmp_path, database_url) as demo_server:
+        assert (await http.get(demo_server.url + "/chat/demo-identity/ana.souza")).status == 200

@@ -138,9 +138,11 @@ async def test_empty_and_oversized_messages_are_refused(service, text):
         await service.receive(chat.conversation_id, text)
 
 
-def test_a_resolved_case_cannot_be_claimed():
-    with pytest.raises(IllegalMove):
-        next_state(CaseState.RESOLVED, CaseMove.CLAIM)
+def test_the_lifecycle_has_no_move_out_of_a_closed_case():
+    for move in CaseMove:
+        for closed in (CaseState.RESOLVED, CaseState.ABANDONED):
+            with pytest.raises(IllegalMove):
+                next_state(closed, move)
 
 
 class BrokenBrain:
