@@ -123,7 +123,7 @@ class OfflineBrain:
             signals.append(Signal(f"small_talk.{kind}"))
             return self._small_talk(kind, language, memory, collected, signals, sentiment)
         choice = choose_topic(probabilities, folded, max(1, looks.words), previous_topic,
-                              memory.last_kind == "unanswered")
+                              memory.last_kind == "unanswered", model.lexicon.outside_domain(folded))
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)

@@ -31,6 +31,12 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class _Veto:
+    reason: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
 class _Rule:
     reason: str
     name: str
@@ -43,25 +49,30 @@ def _compile(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
-def _load_rules(root: Path) -> tuple[_Rule, ...]:
-    rules = []
+def _load_rules(root: Path) -> tuple[tuple[_Rule, ...], tuple[_Veto, ...]]:
+    rules, vetoes = [], []
     for reason in RULE_REASONS:
         data = yaml.load((root / f"{reason}.yml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader
                          if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
         for signal, spec in data["signals"].items():
             patterns = [p for key, value in spec.items() if key != "unless" for p in value]
             rules.append(_Rule(reason, f"{reason}.{signal}", _compile(patterns), _compile(spec.get("unless", []))))
-    return tuple(rules)
+        if data.get("vetoes"):
+            vetoes.append(_Veto(reason, _compile(data["vetoes"])))
+    return tuple(rules), tuple(vetoes)
 
 
 class Lexicon:
     """All rule detectors, small-talk patterns and tone words, loaded once."""
 
     def __init__(self, root: Path = LEXICON_DIR):
-        self.rules = _load_rules(root)
+        self.rules, self.vetoes = _load_rules(root)
         small = yaml.safe_load((root / "smalltalk.yml").read_text(encoding="utf-8"))
         self.small_talk = {kind: re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")")
                            for kind, patterns in small.items()}
+        outside = yaml.safe_load((root / "out_of_scope.yml").read_text(encoding="utf-8"))
+        self.out_of_scope_domains = {name: _compile(patterns) for name, patterns in outside["domains"].items()}
+        self.travel_words = _compile(outside["travel_words"])
         tone = yaml.safe_load((root / "tone.yml").read_text(encoding="utf-8"))
         self.positive = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["positive"]) + r")\b")
         self.negative = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["negative"]) + r")\b")
@@ -86,6 +97,8 @@ class Lexicon:
                     vetoed.add(rule.reason)
                 continue
             hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
+        if vetoed is not None:
+            vetoed.update(veto.reason for veto in self.vetoes if veto.pattern.search(folded))
         if shape.shouting and not self.enthusiastic(folded, shape):
             hits.append(Hit("distress", "distress.shouting", f"{shape.caps_words} words in capitals"))
         elif (shape.loud_words >= 2 and shape.exclamations >= 3 and not self.enthusiastic(folded, shape)
@@ -102,6 +115,17 @@ class Lexicon:
             return False
         return bool(self.enthusiasm.search(folded)) or shape.laughing_emoji > 0 or (
             len(self.positive.findall(folded)) > negative)
+
+    # -- domains we do not serve -------------------------------------------------------------
+
+    def outside_domain(self, folded: str) -> str | None:
+        """The non-travel domain a message is plainly about ("bills_and_loans"), or None."""
+        if self.travel_words.search(folded):
+            return None
+        for name, pattern in self.out_of_scope_domains.items():
+            if pattern.search(folded):
+                return name
+        return None
 
     # -- small talk ---------------------------------------------------------------------------
 

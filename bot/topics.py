@@ -24,6 +24,7 @@ OUT_OF_SCOPE = "out_of_scope"
 # Tuned on the project's own judgement of what "clearly" means; see docs/brain.md for figures.
 TOPIC_MIN = 0.35          # a topic needs at least this share of the (topic + oos + small talk) mass
 SMALL_TALK_MIN = 0.55
+OUTSIDE_DOMAIN_OVERRIDE = 0.9  # a topic this sure still answers a message in a non-travel domain
 CLOSE_CALL = 0.05         # a topic this close behind "out of scope" still answers
 FOLLOW_UP_BOOST = 0.35    # added to the previous topic for a short follow-up (times its strength)
 UNANSWERED_FOLLOW_UP_BOOST = 0.8  # added to out of scope for a continuation of an unanswered question
@@ -35,6 +36,9 @@ _CONTINUES = re.compile(
     r"^(and|also|plus|what about|how about|and if|what if|or|for|at|on|with|from|in|its|it s|"
     r"y|e|o|ou|und|oder|et|ed|en|tambien|tambem|auch|aussi|anche|ook|y si|e se|und wenn|et si|en als|"
     r"para|pra|por|pour|fur|per|voor|con|com|mit|avec|met|es|e a|c est|das ist|het is|y el|y la|e o|e a)\b")
+# Words pointing back at what was just discussed ("what carrier do I need for him?").
+_REFERS_BACK = re.compile(r"\b(him|her|them|this one|that one|the same|ele|ela|dele|dela|lo|la|los|las|ihn|ihm|lui|lei|"
+                          r"hem|haar|ihr|eux|elles)\b")
 # A fragment that only makes sense as the end of the previous sentence ("for 4 people at 8pm").
 _FRAGMENT = re.compile(r"^(for|at|on|with|from|in|para|pra|pour|fur|per|voor|con|com|mit|avec|met)\b")
 # An acknowledgement before the next question ("ok, ...", "great, ..."): often the same subject,
@@ -68,14 +72,21 @@ def follow_up_strength(folded: str, words: int) -> float:
         return 0.0
     if (words <= 4 and _CONTINUES.match(folded)) or words <= 3:
         return 1.6  # "and in the cabin?", "it weighs 7 kilos": almost certainly the same subject
-    if words <= 6 or _CONTINUES.match(folded) or _ACKNOWLEDGES.match(folded) or _DETAILS_ONLY.search(folded):
+    if (words <= 6 or _CONTINUES.match(folded) or _ACKNOWLEDGES.match(folded) or _DETAILS_ONLY.search(folded)
+            or _REFERS_BACK.search(folded)):
         return 1.0
     return 0.5
 
 
 def choose_topic(probabilities: dict[str, float], folded: str, words: int,
-                 previous_topic: str | None, previous_unanswered: bool) -> TopicChoice:
+                 previous_topic: str | None, previous_unanswered: bool,
+                 outside_domain: str | None = None) -> TopicChoice:
     shares = topic_shares(probabilities)
+    if outside_domain and not (previous_topic and follow_up_strength(folded, words) >= 1.0):
+        best_topic = max((k for k in shares if k in TOPICS), key=shares.get, default=None)
+        if best_topic is None or shares[best_topic] < OUTSIDE_DOMAIN_OVERRIDE:
+            return TopicChoice("out_of_scope", None, shares.get(OUT_OF_SCOPE, 0.0),
+                               f"{outside_domain.replace('_', ' ')}, no travel words")
     follow_up = follow_up_strength(folded, words)
     note = ""
     close_call = CLOSE_CALL
