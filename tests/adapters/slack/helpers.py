@@ -2,27 +2,23 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 from typing import Callable
 
 import aiohttp
 
 from tests.adapters.slack.stand_in import Call, SlackStandIn
+from tests.chat_client import ChatClient
 
 LEGAL = "I'm going to sue you, my lawyer will contact you about the EU261 compensation"
 
 
-class Customer:
-    """The customer's side of adapters/webchat.py's protocol, over a real WebSocket."""
+class Customer(ChatClient):
+    """The customer's side of the web chat (tests/chat_client.py), remembered so a test can hang up."""
 
     connected: list["Customer"] = []
 
     def __init__(self, session: aiohttp.ClientSession, ws_url: str):
-        self.session, self.ws_url = session, ws_url
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.frames: list[dict] = []
-        self._ids = itertools.count(1)
+        super().__init__(session, ws_url.removesuffix("/chat/ws"))
 
     @classmethod
     async def close_all(cls) -> None:
@@ -30,43 +26,21 @@ class Customer:
         while cls.connected:
             await cls.connected.pop().close()
 
-    async def connect(self) -> dict:
-        self.ws = await self.session.ws_connect(self.ws_url)
+    async def connect(self, **hello) -> dict:
+        welcome = await super().connect(**hello)
         Customer.connected.append(self)
-        await self.ws.send_json({"type": "hello"})
-        return await self.expect(lambda frame: frame["type"] == "welcome")
+        return welcome
 
     async def say(self, text: str) -> dict:
-        client_id = f"c{next(self._ids)}"
-        await self.ws.send_json({"type": "message", "id": client_id, "text": text})
-        ack = await self.expect(lambda frame: frame["type"] in ("ack", "error") and frame.get("id") == client_id)
+        ack = await self.send(text)
         assert ack["type"] == "ack", ack
         return ack
 
     async def expect(self, wanted: Callable[[dict], bool], timeout: float = 5.0) -> dict:
-        for frame in self.frames:
-            if wanted(frame):
-                self.frames.remove(frame)
-                return frame
-
-        async def read() -> dict:
-            while True:
-                message = await self.ws.receive()
-                if message.type != aiohttp.WSMsgType.TEXT:
-                    raise ConnectionError(f"socket closed: {message.type}")
-                frame = json.loads(message.data)
-                if wanted(frame):
-                    return frame
-                self.frames.append(frame)
-
-        return await asyncio.wait_for(read(), timeout)
+        return await self.next_frame(wanted, timeout)
 
     def seen(self, wanted: Callable[[dict], bool]) -> list[dict]:
         return [frame for frame in self.frames if wanted(frame)]
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
 
 
 def is_card(channel: str) -> Callable[[Call], bool]:
