@@ -103,6 +103,7 @@ async def _lifetime(app: web.Application):
         log.info("trying %d staff posts again that a platform had refused", requeued)
     runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
     runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
+    log.info("ready: chat at %s/ and desk at %s/desk", runtime.settings.base_url, runtime.settings.base_url)
     yield
     # Stop cooperatively first: work cancelled mid-transaction leaks connections and can post twice.
     runtime.outbox.stop()
@@ -177,6 +178,7 @@ def startup_report(settings: Settings) -> str:
         lines.append(f"  Slack:      on ({mode})")
     fan_out = f"Redis at {settings.redis_url}" if settings.redis_url else "in-process (one worker)"
     lines.append(f"  Fan-out:    {fan_out}")
+    lines.append("  Teams:      not available yet (the staff-channel seam is ready for it; see README)")
     for missing in settings.missing:
         lines.append(f"  {missing}")
     if settings.demo_sign_in:
