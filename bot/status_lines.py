@@ -21,19 +21,25 @@ _LINES: dict[str, dict[str, str]] = {
         "nl": "Ik heb uw gesprek doorgegeven aan ons team {team}; er is zo iemand voor u.",
     },
     "trouble": {
-        "en": "Sorry, something went wrong on my side. I'm passing your conversation to a colleague, who will reply here.",
+        "en": ("Sorry, something went wrong on my side. I'm passing your conversation to a colleague, who will reply "
+               "here."),
         "es": "Lo siento, algo falló de mi lado. Paso tu conversación a un compañero, que te responderá aquí.",
-        "pt": "Desculpe, algo deu errado do meu lado. Estou passando sua conversa para um colega, que vai responder aqui.",
-        "de": "Entschuldigung, bei mir ist etwas schiefgelaufen. Ich gebe Ihr Anliegen an eine Kollegin oder einen Kollegen weiter, die hier antworten.",
-        "fr": "Désolée, un problème est survenu de mon côté. Je transmets votre conversation à un collègue, qui vous répondra ici.",
-        "it": "Mi dispiace, qualcosa è andato storto da parte mia. Passo la conversazione a un collega, che ti risponderà qui.",
+        "pt": ("Desculpe, algo deu errado do meu lado. Estou passando sua conversa para um colega, que vai responder "
+               "aqui."),
+        "de": ("Entschuldigung, bei mir ist etwas schiefgelaufen. Ich gebe Ihr Anliegen an eine Kollegin oder einen "
+               "Kollegen weiter, die hier antworten."),
+        "fr": ("Désolée, un problème est survenu de mon côté. Je transmets votre conversation à un collègue, qui vous "
+               "répondra ici."),
+        "it": ("Mi dispiace, qualcosa è andato storto da parte mia. Passo la conversazione a un collega, che ti "
+               "risponderà qui."),
         "nl": "Sorry, er ging bij mij iets mis. Ik geef uw gesprek door aan een collega, die hier zal antwoorden.",
     },
     "resolved": {
         "en": "{name} has marked this conversation as resolved. If you need anything else, just write here.",
         "es": "{name} ha marcado esta conversación como resuelta. Si necesitas algo más, escríbenos aquí.",
         "pt": "{name} marcou esta conversa como resolvida. Se precisar de mais alguma coisa, é só escrever aqui.",
-        "de": "{name} hat dieses Gespräch als gelöst markiert. Wenn Sie noch etwas brauchen, schreiben Sie einfach hier.",
+        "de": ("{name} hat dieses Gespräch als gelöst markiert. Wenn Sie noch etwas brauchen, schreiben Sie einfach "
+               "hier."),
         "fr": "{name} a marqué cette conversation comme résolue. Pour toute autre demande, écrivez-nous ici.",
         "it": "{name} ha segnato questa conversazione come risolta. Se ti serve altro, scrivi pure qui.",
         "nl": "{name} heeft dit gesprek als opgelost gemarkeerd. Heeft u nog iets nodig, schrijf het dan hier.",
