@@ -26,7 +26,7 @@ from bot.model import build_model
 from bot.normalise import has_words, normalise, shape
 from bot.replies import TOPIC_NAMES, reply_language, say, staff_language_notice
 from bot.summary import hand_over_summary
-from bot.topics import choose_topic
+from bot.topics import choose_topic, follow_up_strength
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 # this probability. Rules fire on their own; the classifier adds recall for unseen phrasings.
 CLASSIFIER_REASON_MIN = {"security": 0.50, "legal": 0.75, "distress": 0.70, "human_request": 0.50}
 CRITICAL_ORDER = ("security", "legal", "distress", "human_request")
+# ... but a classifier reading below this yields to a rule that fired for another reason.
+CLASSIFIER_YIELDS_BELOW = 0.85
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
                            r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"
                            r"\bmark (this|it|the case|the ticket) (as )?(resolved|closed|solved)\b")
@@ -98,8 +100,21 @@ class OfflineBrain:
         best_p = probabilities[best_label]
         if best_label in vetoed:
             signals.append(Signal(f"vetoed.{best_label}", "a rule matched but its exception applies"))
+        elif (best_label in ("security", "legal", "distress") and memory.last_kind == "unanswered"
+              and follow_up_strength(folded, max(1, looks.words)) >= 1.0):
+            # A short follow-up to a question Llamita could not answer ("and of 169?", "and when did
+            # he die?") continues that off-topic subject: only a rule, not the classifier, makes it critical.
+            signals.append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}, ignored: follow-up to an "
+                                  "unanswered question"))
         elif best_label in CLASSIFIER_REASON_MIN and best_p >= CLASSIFIER_REASON_MIN[best_label]:
             fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
+        if best_label in fired and len(fired[best_label]) == 1 and best_p < CLASSIFIER_YIELDS_BELOW and any(
+                hit.reason != best_label and hit.reason in CRITICAL_ORDER[:3] for hit in hits):
+            # The classifier's reading alone, not very sure, against a rule that fired for another
+            # critical reason ("what personal data do you hold and share?" read as security, a data-protection
+            # rule says legal): the explicit rule is the better evidence.
+            signals.append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}, yields to a rule"))
+            del fired[best_label]
         for reason in CRITICAL_ORDER:
             if reason in fired:
                 # Keep every reason that fired (the summary shows them), but the first one decides.
