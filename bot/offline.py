@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # The classifier alone hands over when a reason is its best reading of the message with at least
 # this probability. Rules fire on their own; the classifier adds recall for unseen phrasings.
 CLASSIFIER_REASON_MIN = {"security": 0.50, "legal": 0.75, "distress": 0.70, "human_request": 0.50}
+# A message plainly about something we do not serve ("can I get more checkbooks mailed to me?")
+# resembles a request for a person only by its wording: the classifier alone needs more there.
+CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN = 0.80
 CRITICAL_ORDER = ("security", "legal", "distress", "human_request")
 # ... but a classifier reading below this yields to a rule that fired for another reason.
 CLASSIFIER_YIELDS_BELOW = 0.85
@@ -106,7 +109,7 @@ class OfflineBrain:
             # he die?") continues that off-topic subject: only a rule, not the classifier, makes it critical.
             signals.append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}, ignored: follow-up to an "
                                   "unanswered question"))
-        elif best_label in CLASSIFIER_REASON_MIN and best_p >= CLASSIFIER_REASON_MIN[best_label]:
+        elif best_label in CLASSIFIER_REASON_MIN and best_p >= self._classifier_min(best_label, folded):
             fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
         if best_label in fired and len(fired[best_label]) == 1 and best_p < CLASSIFIER_YIELDS_BELOW and any(
                 hit.reason != best_label and hit.reason in CRITICAL_ORDER[:3] for hit in hits):
@@ -137,8 +140,10 @@ class OfflineBrain:
         if kind:
             signals.append(Signal(f"small_talk.{kind}"))
             return self._small_talk(kind, language, memory, collected, signals, sentiment)
+        domain = model.lexicon.outside_domain(folded)
         choice = choose_topic(probabilities, folded, max(1, looks.words), previous_topic,
-                              memory.last_kind == "unanswered", model.lexicon.outside_domain(folded))
+                              memory.last_kind == "unanswered", domain,
+                              outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words)
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
@@ -155,6 +160,11 @@ class OfflineBrain:
                                    collected, signals, sentiment, history, customer, unanswered=True)
         return self._ask(text, language, memory, collected, signals, sentiment, history, customer,
                          customer_streak=streak)
+
+    def _classifier_min(self, reason: str, folded: str) -> float:
+        if reason == "human_request" and self.model.lexicon.outside_domain(folded):
+            return CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN
+        return CLASSIFIER_REASON_MIN[reason]
 
     # -- outcomes ------------------------------------------------------------------------------
 

@@ -73,6 +73,8 @@ class Lexicon:
         outside = yaml.safe_load((root / "out_of_scope.yml").read_text(encoding="utf-8"))
         self.out_of_scope_domains = {name: _compile(patterns) for name, patterns in outside["domains"].items()}
         self.travel_words = _compile(outside["travel_words"])
+        self.out_of_scope_despite_travel_words = {
+            name: _compile(patterns) for name, patterns in outside.get("despite_travel_words", {}).items()}
         tone = yaml.safe_load((root / "tone.yml").read_text(encoding="utf-8"))
         self.positive = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["positive"]) + r")\b")
         self.negative = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["negative"]) + r")\b")
@@ -120,6 +122,9 @@ class Lexicon:
 
     def outside_domain(self, folded: str) -> str | None:
         """The non-travel domain a message is plainly about ("bills_and_loans"), or None."""
+        for name, pattern in self.out_of_scope_despite_travel_words.items():
+            if pattern.search(folded):
+                return name
         if self.travel_words.search(folded):
             return None
         for name, pattern in self.out_of_scope_domains.items():

@@ -80,11 +80,13 @@ def follow_up_strength(folded: str, words: int) -> float:
 
 def choose_topic(probabilities: dict[str, float], folded: str, words: int,
                  previous_topic: str | None, previous_unanswered: bool,
-                 outside_domain: str | None = None) -> TopicChoice:
+                 outside_domain: str | None = None, outside_domain_certain: bool = False) -> TopicChoice:
+    """`outside_domain_certain`: the domain was recognised by a phrase that is never about a trip
+    ("car payment", "vacation days"), so no topic reading overrides it."""
     shares = topic_shares(probabilities)
     if outside_domain and not (previous_topic and follow_up_strength(folded, words) >= 1.0):
         best_topic = max((k for k in shares if k in TOPICS), key=shares.get, default=None)
-        if best_topic is None or shares[best_topic] < OUTSIDE_DOMAIN_OVERRIDE:
+        if best_topic is None or outside_domain_certain or shares[best_topic] < OUTSIDE_DOMAIN_OVERRIDE:
             return TopicChoice("out_of_scope", None, shares.get(OUT_OF_SCOPE, 0.0),
                                f"{outside_domain.replace('_', ' ')}, no travel words")
     follow_up = follow_up_strength(folded, words)
