@@ -230,9 +230,12 @@ class LanguageDetector:
             # Switching needs clear evidence: a margin over the current language too.
             if scores[best] - scores.get(previous, -99.0) < 1.0 or len(words) < 3:
                 return LanguageGuess(previous, False, scores)
-        if best != fallback and function[best] < 1.0 and not _has_foreign_letters(words):
+        if best != fallback and function[best] < 1.0 and not _has_foreign_letters(words) and (
+                margin < 3.0 or len(words) < 5 or function[best] < 0.3):
             # No function word of that language at all: content words alone are too weak evidence
-            # to leave the conversation's language (or English) — think "acquire an article".
+            # to leave the conversation's language (or English) — think "acquire an article" —
+            # unless the spelling of every word points clearly one way ("c possible de parler a un
+            # conseiller ?").
             return LanguageGuess(fallback, False, scores)
         if margin < 0.35:
             choice = previous if previous in (best, second) else (

@@ -26,7 +26,7 @@ from bot.model import build_model
 from bot.normalise import has_words, normalise, shape
 from bot.replies import TOPIC_NAMES, reply_language, say, staff_language_notice
 from bot.summary import hand_over_summary
-from bot.topics import choose_topic, follow_up_strength
+from bot.topics import TopicChoice, choose_topic, follow_up_strength, question_part
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ CLASSIFIER_REASON_MIN = {"security": 0.50, "legal": 0.75, "distress": 0.70, "hum
 # resembles a request for a person only by its wording: the classifier alone needs more there.
 CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN = 0.80
 CRITICAL_ORDER = ("security", "legal", "distress", "human_request")
+# The question of a message of several sentences decides the topic when the whole message is read
+# as no topic, and the question alone is read as one at least this surely.
+QUESTION_TOPIC_MIN = 0.5
 # ... but a classifier reading below this yields to a rule that fired for another reason.
 CLASSIFIER_YIELDS_BELOW = 0.85
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
@@ -144,6 +147,7 @@ class OfflineBrain:
         choice = choose_topic(probabilities, folded, max(1, looks.words), previous_topic,
                               memory.last_kind == "unanswered", domain,
                               outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words)
+        choice = self._read_the_question(choice, folded, previous_topic, memory, domain)
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
@@ -160,6 +164,20 @@ class OfflineBrain:
                                    collected, signals, sentiment, history, customer, unanswered=True)
         return self._ask(text, language, memory, collected, signals, sentiment, history, customer,
                          customer_streak=streak)
+
+    def _read_the_question(self, choice: TopicChoice, folded: str, previous_topic: str | None, memory: Memory,
+                           domain: str | None) -> TopicChoice:
+        """In a message of several sentences, the question decides the topic when the whole is read as
+        none: chatter around it ("the reviews are killing me haha", "my dad's a lawyer lol") blurs
+        the whole message's reading but not the question's."""
+        question = question_part(folded) if not domain else None
+        if not question or choice.kind == "topic":
+            return choice
+        asked = choose_topic(self.model.classifier.probabilities(question), question,
+                             max(1, len(question.split())), previous_topic, memory.last_kind == "unanswered")
+        if asked.kind == "topic" and asked.topic != choice.topic and asked.confidence >= QUESTION_TOPIC_MIN:
+            return TopicChoice("topic", asked.topic, asked.confidence, f"{asked.evidence} (read from the question)")
+        return choice
 
     def _classifier_min(self, reason: str, folded: str) -> float:
         if reason == "human_request" and self.model.lexicon.outside_domain(folded):

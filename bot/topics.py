@@ -50,6 +50,20 @@ _DETAILS_ONLY = re.compile(r"\b(lt-?\d{3,}|[a-z]{2}\d{2,4}|\d{1,2}(st|nd|rd|th)|
                            r"booking is|reserva es|la reserva|a reserva|buchung|reservation est|it s lt)\b")
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def question_part(folded: str) -> str | None:
+    """The sentences that carry the request in a message of several ("My dad's a lawyer lol. What
+    does your policy say about cancelling?"): the questions, else the last sentence. None for a
+    message of one sentence."""
+    sentences = [s for s in _SENTENCE_END.split(folded.strip()) if any(c.isalpha() for c in s)]
+    if len(sentences) < 2:
+        return None
+    questions = [s for s in sentences if s.rstrip().endswith("?")]
+    return " ".join(questions or sentences[-1:])
+
+
 @dataclass(frozen=True)
 class TopicChoice:
     kind: str                 # "topic", "small_talk" or "out_of_scope"
