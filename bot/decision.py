@@ -37,13 +37,24 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class BookingFacts:
+    """One booking of the customer's account, as the booking store holds it (plain values)."""
+    reference: str                   # e.g. "LT-4821"
+    summary: str                     # e.g. "Lisbon → Toronto, 2 adults"
+    departure: str | None = None     # ISO date, optionally with a time: "2026-12-14" or "2026-12-14T08:40"
+    status: str = "confirmed"        # "confirmed", "pending", "cancelled", "completed", ...
+
+
+@dataclass(frozen=True)
 class CustomerProfile:
     """What the company knows about the customer, when the site told us who they are."""
     name: str | None = None
     tier: str | None = None          # "standard", "premium", ...
-    booking: str | None = None       # booking reference, e.g. "LT-4821"
+    booking: str | None = None       # booking reference, e.g. "LT-4821" (the first of `bookings`)
     account_id: str | None = None
     verified: bool = False           # identity signed by the website, not just typed
+    # Every booking of the account; routing fills it for a verified identity only.
+    bookings: tuple[BookingFacts, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,22 @@ _NOT_FLIGHT = {"LT", "EU", "US", "UK", "OK", "MY", "TO", "IN", "ON", "AT", "NO",
                "CE", "EC"}
 
 
+def _booking_reference(raw: str) -> str:
+    return raw.upper().replace("LT", "LT-", 1).replace("--", "-")
+
+
+def booking_references(text: str) -> tuple[str, ...]:
+    """Every booking reference in one message, written the canonical way ("lt4821" -> "LT-4821"), in order."""
+    found = (_booking_reference(m.group(1)) for m in _BOOKING.finditer(text[:MAX_ANALYSED_CHARS]))
+    return tuple(dict.fromkeys(found))
+
+
 def extract(text: str) -> dict[str, str]:
     """The details found in one message (keys: booking, flight, reference, card_ending, dates)."""
     text = text[:MAX_ANALYSED_CHARS]
     found: dict[str, str] = {}
     if match := _BOOKING.search(text):
-        found["booking"] = match.group(1).upper().replace("LT", "LT-", 1).replace("--", "-")
+        found["booking"] = _booking_reference(match.group(1))
     for match in _FLIGHT.finditer(text):
         code, number = match.group(1), match.group(2)
         if code.upper() in _NOT_FLIGHT or not code.isupper():

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Sequence
 
+from bot.bookings import booking_note
 from bot.decision import REASONS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
 from bot.details import extract, merge
 from bot.hot_topics import HotTopicMatcher
@@ -153,7 +155,8 @@ class OfflineBrain:
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
         if choice.kind == "topic" and choice.topic:
             signals.append(Signal(f"topic.{choice.topic}", choice.evidence, choice.confidence))
-            return self._answer(choice.topic, language, memory, collected, signals, sentiment)
+            answer = self._answer(choice.topic, language, memory, collected, signals, sentiment)
+            return _with_booking_note(answer, text, customer, memory, today)
 
         # 5. Out of scope: ask first, hand over on the second miss in a row.
         signals.append(Signal("topic.out_of_scope", choice.evidence))
@@ -268,6 +271,20 @@ class OfflineBrain:
         return Decision(Action.HANDOVER, reply, language, new_memory, topic=None, reason=reason, team=team,
                         signals=tuple(signals), tools=tools, sentiment=sentiment, summary=summary,
                         reply_language=None if lang == language else lang)
+
+
+def _with_booking_note(answer: Decision, text: str, customer: CustomerProfile | None, memory: Memory,
+                       today: date) -> Decision:
+    """The answer with the signed-in customer's booking line in front of it (bot/bookings.py), if any.
+
+    Only the reply and the signals change: the action, topic and memory stay what was decided.
+    """
+    lang = reply_language(answer.language)
+    note = booking_note(answer.topic, text, customer, memory.collected.get("booking"), lang, today)
+    if note.signal is None:
+        return answer
+    reply = f"{note.line}\n\n{answer.reply}" if note.line else answer.reply
+    return replace(answer, reply=reply, signals=answer.signals + (note.signal,))
 
 
 def _first_customer_message(history: tuple[Turn, ...]) -> str | None:

@@ -6,10 +6,11 @@ what was already tried, details collected, how the customer feels and the langua
 """
 from __future__ import annotations
 
-from bot.decision import CustomerProfile, Memory, Signal
+from bot.decision import BookingFacts, CustomerProfile, Memory, Signal
 from bot.language import LANGUAGE_NAMES
 
 _QUOTE_CHARS = 160
+_BOOKINGS_LISTED = 3
 
 
 def _quote(text: str) -> str:
@@ -67,6 +68,9 @@ def hand_over_summary(*, message: str, reason: str | None, team: str | None, lan
         parts.append(f"{memory.unanswered_streak} question(s) in a row Llamita could not answer.")
     elif unanswered and action == "handover" and reason == "edge_case":
         parts.append(f"{unanswered} unanswered question(s).")
+    bookings = _bookings_on_file(customer, memory.collected.get("booking"))
+    if bookings:
+        parts.append(bookings)
     if memory.collected:
         parts.append("Details: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in memory.collected.items()) + ".")
     if memory.sentiments:
@@ -82,3 +86,20 @@ def hand_over_summary(*, message: str, reason: str | None, team: str | None, lan
     elif reason == "security":
         parts.append("No account id known: secure the account after confirming identity.")
     return " ".join(parts)
+
+
+def _bookings_on_file(customer: CustomerProfile | None, mentioned: str | None) -> str:
+    """The verified customer's bookings (at most three), and whether a reference they gave is not theirs."""
+    if customer is None or not customer.verified or not customer.bookings:
+        return ""
+    listed = "; ".join(_booking_words(booking) for booking in customer.bookings[:_BOOKINGS_LISTED])
+    more = len(customer.bookings) - _BOOKINGS_LISTED
+    part = f"Bookings on file: {listed}" + (f"; and {more} more." if more > 0 else ".")
+    if mentioned and mentioned not in {booking.reference for booking in customer.bookings}:
+        part += f" The customer mentioned {mentioned}, which is not one of their bookings."
+    return part
+
+
+def _booking_words(booking: BookingFacts) -> str:
+    departs = f", departs {booking.departure}" if booking.departure else ""
+    return f"{booking.reference} {booking.summary}{departs}, {booking.status}"

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.decision import Action, Brain, CustomerProfile, Decision, Memory, Signal, Turn
+from bot.decision import Action, BookingFacts, Brain, CustomerProfile, Decision, Memory, Signal, Turn
 from bot.status_lines import status_line
 from routing.channels import StaffChannel
 from routing.config import OperatorConfig
@@ -476,12 +476,15 @@ class RoutingService:
         customer = await session.get(Customer, customer_id)
         if customer is None or customer.external_id is None:
             return None
-        booking = None
+        bookings: tuple[BookingFacts, ...] = ()
         if customer.account_id:
-            booking = (await session.exec(select(DemoBooking.reference).where(
-                DemoBooking.account_id == customer.account_id).order_by(DemoBooking.reference))).first()
-        return CustomerProfile(name=customer.name, tier=customer.tier, booking=booking,
-                               account_id=customer.account_id, verified=True)
+            # Only a verified identity has an external id, hence an account: one query for all its bookings.
+            rows = (await session.exec(select(DemoBooking).where(
+                DemoBooking.account_id == customer.account_id).order_by(DemoBooking.reference))).all()
+            bookings = tuple(BookingFacts(row.reference, row.summary, row.departure, row.status) for row in rows)
+        return CustomerProfile(name=customer.name, tier=customer.tier,
+                               booking=bookings[0].reference if bookings else None,
+                               account_id=customer.account_id, verified=True, bookings=bookings)
 
     # ------------------------------------------------------------------ internals: storage
 

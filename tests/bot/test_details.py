@@ -1,7 +1,7 @@
 """Details collected for the person taking over: references, flights, dates — never a full card number."""
 from __future__ import annotations
 
-from bot.details import extract
+from bot.details import booking_references, extract
 
 
 def test_booking_reference_flight_and_dates_are_collected():
@@ -10,6 +10,10 @@ def test_booking_reference_flight_and_dates_are_collected():
     assert found["booking"] == "LT-40127"
     assert found["flight"] == "IB6845"
     assert "March 3rd" in found["dates"] and "14th" in found["dates"]
+
+
+def test_every_booking_reference_in_a_message_is_read_the_canonical_way():
+    assert booking_references("is lt4821 or LT-40388 (not LT-4821 again) mine?") == ("LT-4821", "LT-40388")
 
 
 def test_a_lost_luggage_file_reference_is_collected():
