@@ -95,6 +95,15 @@ class StaffMessageOutcome:
     duplicate: bool = False
 
 
+def storable_text(text: str) -> str:
+    """A message as it is stored: trimmed, card numbers masked, within the size limit (ValueError if not)."""
+    text = mask_card_numbers(text.strip())
+    if not text:
+        raise ValueError("a message needs some text")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
+    return text
+
 class CaseNotFound(LookupError):
     pass
 
@@ -169,11 +178,7 @@ class RoutingService:
 
     async def receive(self, conversation_id: str, text: str, client_id: str | None = None) -> Receipt:
         """Store a customer message (once, whatever the retries). Returns when it is durable."""
-        text = mask_card_numbers(text.strip())
-        if not text:
-            raise ValueError("a message needs some text")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise ValueError(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
+        text = storable_text(text)
         async with self.store.session() as session:
             try:
                 # Taking the next number locks the conversation first: of two copies of one message, or two
@@ -310,11 +315,7 @@ class RoutingService:
     async def staff_message(self, case_id: int, staff: StaffMember, text: str,
                             external_id: str | None = None) -> StaffMessageOutcome:
         """A reply from the claimer goes to the customer; anyone else's words stay an internal note."""
-        text = mask_card_numbers(text.strip())
-        if not text:
-            raise ValueError("a message needs some text")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise ValueError(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
+        text = storable_text(text)
         async with self.store.session() as session:
             case = await self._get_case(session, case_id)
             try:

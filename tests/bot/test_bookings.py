@@ -4,7 +4,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.bookings import BOOKING_TOPICS, departure_text
-from bot.decision import Action, BookingFacts, CustomerProfile, Memory
+from bot.decision import Action, BookingFacts, CustomerProfile
+from tests.transcript import say as _say
+
+
+def say(brain, *messages, customer=None):
+    """The decisions of a whole conversation, hand-overs included (the line comes with answers only)."""
+    return _say(brain, *messages, customer=customer, stop_at_hand_over=False)
+
 
 LISBON = BookingFacts("LT-4821", "Lisbon → Toronto, 2 adults", "2026-12-14T08:40", "confirmed")
 PALMA = BookingFacts("LT-40127", "Madrid → Palma de Mallorca, hotel + flight", "2027-01-08", "confirmed")
@@ -14,16 +21,6 @@ ANA = CustomerProfile(name="Ana Souza", tier="premium", booking="LT-4821", accou
                       verified=True, bookings=(LISBON,))
 CARLOS = CustomerProfile(name="Carlos Méndez", booking="LT-40127", account_id="ACC-1002", verified=True,
                          bookings=(PALMA, CUSCO))
-
-
-def say(brain, *messages, customer=None):
-    """Run messages through the brain as one conversation; return every decision."""
-    memory, decisions = Memory(), []
-    for message in messages:
-        decision = brain.decide(message, memory, (), customer)
-        decisions.append(decision)
-        memory = decision.memory
-    return decisions
 
 
 def test_a_signed_in_customer_asking_about_their_flight_is_told_their_bookings_facts_first(brain):

@@ -4,19 +4,7 @@ from __future__ import annotations
 import json
 
 from bot.decision import Action, CustomerProfile, Memory
-
-
-def say(brain, *messages, customer=None):
-    """Run messages through the brain as one conversation; return every decision."""
-    memory, decisions = Memory(), []
-    for message in messages:
-        decision = brain.decide(message, memory, (), customer)
-        decisions.append(decision)
-        memory = decision.memory
-        if decision.hands_over:
-            break
-    return decisions
-
+from tests.transcript import say
 
 # -- security -------------------------------------------------------------------------------
 
