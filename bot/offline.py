@@ -20,7 +20,7 @@ from datetime import date
 from typing import Sequence
 
 from bot.bookings import booking_note
-from bot.decision import REASONS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
+from bot.decision import REASONS, TOPICS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
 from bot.details import extract, merge
 from bot.hot_topics import HotTopicMatcher
 from bot.kb import KnowledgeBase, default_knowledge_base
@@ -28,7 +28,7 @@ from bot.model import build_model
 from bot.normalise import has_words, normalise, shape
 from bot.replies import TOPIC_NAMES, reply_language, say, staff_language_notice
 from bot.summary import hand_over_summary
-from bot.topics import TopicChoice, choose_topic, follow_up_strength, question_part
+from bot.topics import TopicChoice, choose_topic, continues_the_subject, follow_up_strength, question_part, topic_shares
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +39,16 @@ CLASSIFIER_REASON_MIN = {"security": 0.50, "legal": 0.75, "distress": 0.70, "hum
 # resembles a request for a person only by its wording: the classifier alone needs more there.
 CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN = 0.80
 CRITICAL_ORDER = ("security", "legal", "distress", "human_request")
+# ... but a classifier reading alone, below these, yields to a rule that fired for another reason:
+# an explicit security or legal rule is better evidence than a resemblance; an explicit request for
+# a person, or a distress rule, outweighs only a faint one (fear about a phishing text is still a
+# security matter; "everyone would be better off without me" is not a security one).
+CLASSIFIER_YIELDS_BELOW = {"security": 0.85, "legal": 0.85, "distress": 0.6, "human_request": 0.6}
 # The question of a message of several sentences decides the topic when the whole message is read
 # as no topic, and the question alone is read as one at least this surely.
 QUESTION_TOPIC_MIN = 0.5
-# ... but a classifier reading below this yields to a rule that fired for another reason.
-CLASSIFIER_YIELDS_BELOW = 0.85
+# How much a follow-up's topic reading comes from reading it together with the previous message.
+CONTEXT_WEIGHT = 0.5
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
                            r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"
                            r"\bmark (this|it|the case|the ticket) (as )?(resolved|closed|solved)\b")
@@ -116,8 +121,8 @@ class OfflineBrain:
                                   "unanswered question"))
         elif best_label in CLASSIFIER_REASON_MIN and best_p >= self._classifier_min(best_label, folded):
             fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
-        if best_label in fired and len(fired[best_label]) == 1 and best_p < CLASSIFIER_YIELDS_BELOW and any(
-                hit.reason != best_label and hit.reason in CRITICAL_ORDER[:3] for hit in hits):
+        if best_label in fired and len(fired[best_label]) == 1 and any(
+                hit.reason != best_label and best_p < CLASSIFIER_YIELDS_BELOW.get(hit.reason, 0.0) for hit in hits):
             # The classifier's reading alone, not very sure, against a rule that fired for another
             # critical reason ("what personal data do you hold and share?" read as security, a data-protection
             # rule says legal): the explicit rule is the better evidence.
@@ -146,7 +151,8 @@ class OfflineBrain:
             signals.append(Signal(f"small_talk.{kind}"))
             return self._small_talk(kind, language, memory, collected, signals, sentiment)
         domain = model.lexicon.outside_domain(folded)
-        choice = choose_topic(probabilities, folded, max(1, looks.words), previous_topic,
+        reading = self._in_context(probabilities, folded, max(1, looks.words), previous_topic, history)
+        choice = choose_topic(reading, folded, max(1, looks.words), previous_topic,
                               memory.last_kind == "unanswered", domain,
                               outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words)
         choice = self._read_the_question(choice, folded, previous_topic, memory, domain)
@@ -167,6 +173,20 @@ class OfflineBrain:
                                    collected, signals, sentiment, history, customer, unanswered=True)
         return self._ask(text, language, memory, collected, signals, sentiment, history, customer,
                          customer_streak=streak)
+
+    def _in_context(self, probabilities: dict[str, float], folded: str, words: int, previous_topic: str | None,
+                    history: tuple[Turn, ...]) -> dict[str, float]:
+        """A follow-up that leans on the previous message ("how much would it be for a family of four?",
+        "¿y cómo me apunto?") is read together with it too: alone it names no subject, and its own
+        words ("how much", "family") would pull it to an unrelated topic. Not when it is sure of a
+        topic of its own ("and would you recommend travel insurance for that trip?")."""
+        previous = _last_customer_message(history) if previous_topic else None
+        if not previous or not continues_the_subject(folded, words) or max(
+                (p for label, p in topic_shares(probabilities).items() if label in TOPICS), default=0.0) >= 0.8:
+            return probabilities
+        together = self.model.classifier.probabilities(normalise(previous) + " " + folded)
+        return {label: CONTEXT_WEIGHT * together.get(label, 0.0) + (1 - CONTEXT_WEIGHT) * p
+                for label, p in probabilities.items()}
 
     def _read_the_question(self, choice: TopicChoice, folded: str, previous_topic: str | None, memory: Memory,
                            domain: str | None) -> TopicChoice:
@@ -285,6 +305,13 @@ def _with_booking_note(answer: Decision, text: str, customer: CustomerProfile | 
         return answer
     reply = f"{note.line}\n\n{answer.reply}" if note.line else answer.reply
     return replace(answer, reply=reply, signals=answer.signals + (note.signal,))
+
+
+def _last_customer_message(history: tuple[Turn, ...], turns: int = 2) -> str | None:
+    """The customer's last messages, oldest first: a run of follow-ups ("how much is it?", "and how
+    do I sign up?") takes its subject from the message before them."""
+    said = [turn.text for turn in history if getattr(turn, "author", None) == "customer" and getattr(turn, "text", "")]
+    return " ".join(said[-turns:]) or None
 
 
 def _first_customer_message(history: tuple[Turn, ...]) -> str | None:

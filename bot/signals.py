@@ -79,6 +79,7 @@ class Lexicon:
         self.positive = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["positive"]) + r")\b")
         self.negative = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["negative"]) + r")\b")
         self.enthusiasm = re.compile(r"\b(?:" + "|".join(tone["enthusiasm"]) + r")")
+        self.not_joking = re.compile(r"\b(?:" + "|".join(tone["not_joking"]) + r")\b")
 
     # -- hand-over reasons -------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ class Lexicon:
     def enthusiastic(self, folded: str, shape: Shape) -> bool:
         """Capitals and exclamation marks of joy ("SO EXCITED FOR CUSCO!!!"), not of anger."""
         negative = len(self.negative.findall(folded)) + shape.crying_emoji
-        if negative >= 2:
+        if negative >= 2 or self.not_joking.search(folded):
             return False
         return bool(self.enthusiasm.search(folded)) or shape.laughing_emoji > 0 or (
             len(self.positive.findall(folded)) > negative)

@@ -39,6 +39,14 @@ _CONTINUES = re.compile(
 # Words pointing back at what was just discussed ("what carrier do I need for him?").
 _REFERS_BACK = re.compile(r"\b(him|her|them|this one|that one|the same|ele|ela|dele|dela|lo|la|los|las|ihn|ihm|lui|lei|"
                           r"hem|haar|ihr|eux|elles)\b")
+# Pronouns that stand for what was just discussed ("how much is it?", "where do I send them?").
+_STANDS_FOR_IT = re.compile(r"\b(it|its|them|they|that|those|these|this|one|lo|la|los|las|le|les|eso|isso|isto|"
+                            r"das|es|ihn|sie|ca|cela|ce|ne|dat|het|die)\b")
+# Words announcing a new subject ("totally unrelated, but...", "otra cosa", "btw").
+_NEW_SUBJECT = re.compile(r"\b(unrelated|another question|different question|other question|other thing|something else|"
+                          r"by the way|btw|change of subject|otra cosa|otra pregunta|outra coisa|outra pergunta|"
+                          r"noch was|andere frage|autre chose|autre question|altra cosa|altra domanda|iets anders|"
+                          r"andere vraag)\b")
 # A fragment that only makes sense as the end of the previous sentence ("for 4 people at 8pm").
 _FRAGMENT = re.compile(r"^(for|at|on|with|from|in|para|pra|pour|fur|per|voor|con|com|mit|avec|met)\b")
 # An acknowledgement before the next question ("ok, ...", "great, ..."): often the same subject,
@@ -50,18 +58,27 @@ _DETAILS_ONLY = re.compile(r"\b(lt-?\d{3,}|[a-z]{2}\d{2,4}|\d{1,2}(st|nd|rd|th)|
                            r"booking is|reserva es|la reserva|a reserva|buchung|reservation est|it s lt)\b")
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# Sentence ends, and the turn to the actual request after chatter (", so what's ...", ", anyway ...").
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|,\s+(?=(?:so|anyway|anyhow|but|now|then|quick question)\b)")
 
 
 def question_part(folded: str) -> str | None:
     """The sentences that carry the request in a message of several ("My dad's a lawyer lol. What
     does your policy say about cancelling?"): the questions, else the last sentence. None for a
     message of one sentence."""
-    sentences = [s for s in _SENTENCE_END.split(folded.strip()) if any(c.isalpha() for c in s)]
+    sentences = [s for s in _SENTENCE_END.split(folded.strip()) if s and any(c.isalpha() for c in s)]
     if len(sentences) < 2:
         return None
     questions = [s for s in sentences if s.rstrip().endswith("?")]
     return " ".join(questions or sentences[-1:])
+
+
+def continues_the_subject(folded: str, words: int) -> bool:
+    """A short message that leans on the previous one for its subject: it starts as a continuation
+    ("and ...", "y ...") or stands a pronoun for it ("how much is it?"), and announces nothing new."""
+    if words > SHORT_MESSAGE_WORDS or _NEW_SUBJECT.search(folded):
+        return False
+    return bool(_CONTINUES.match(folded) or _STANDS_FOR_IT.search(folded) or _REFERS_BACK.search(folded))
 
 
 @dataclass(frozen=True)
