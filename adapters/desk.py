@@ -25,7 +25,7 @@ from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
 from routing.lifecycle import IllegalMove
-from routing.service import CaseNotFound, NotYours, RoutingService
+from routing.service import MAX_MESSAGE_CHARS, CaseNotFound, NotYours, RoutingService, unstorable
 from routing.views import CaseView, MessageView, StaffMember, format_wait
 
 STATIC = Path(__file__).parent / "static"
@@ -171,10 +171,13 @@ class Desk:
         staff = self._staff(request)
         body = await self._body(request)
         text = body.get("text")
-        if not isinstance(text, str) or not text.strip() or len(text) > 4000:
-            raise web.HTTPBadRequest(text='{"error": "a reply needs 1 to 4000 characters of text"}',
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS or unstorable(text):
+            raise web.HTTPBadRequest(text='{"error": "a reply needs 1 to 4000 characters of text (no NUL)"}',
                                      content_type="application/json")
         client_id = body.get("id") if isinstance(body.get("id"), str) else None
+        if client_id is not None and unstorable(client_id):
+            raise web.HTTPBadRequest(text='{"error": "a message id cannot contain NUL"}',
+                                     content_type="application/json")
         outcome = await self._act(self.service.staff_message(
             self._case_id(request), staff, text, external_id=f"desk:{client_id}" if client_id else None))
         return web.json_response({"to_customer": outcome.to_customer, "duplicate": outcome.duplicate,
@@ -194,7 +197,10 @@ class Desk:
     # -- helpers
     @staticmethod
     def _case_id(request: web.Request) -> int:
-        return int(request.match_info["case_id"])
+        case_id = int(request.match_info["case_id"])
+        if case_id > 2**31 - 1:   # beyond the database's integer ids: no such case (not a 500)
+            raise web.HTTPNotFound(text='{"error": "no such case"}', content_type="application/json")
+        return case_id
 
     async def _case(self, request: web.Request) -> CaseView:
         return await self._act(self.service.case(self._case_id(request), recent=0))

@@ -24,7 +24,9 @@ def sign_identity(secret: str, claims: dict) -> str:
 
 
 def verify_identity(secret: str, token: object, now: float | None = None) -> VerifiedIdentity | None:
-    if not secret or not isinstance(token, str) or token.count(".") != 1 or len(token) > 4096:
+    # A real token is ASCII (base64url and hex); other text, say an unpaired surrogate, is not ours.
+    if not secret or not isinstance(token, str) or not token.isascii() or token.count(".") != 1 \
+            or len(token) > 4096:
         return None
     payload_text, signature = token.split(".")
     # Bytes, not str: compare_digest refuses non-ASCII text, and the token comes from the browser.

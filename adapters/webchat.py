@@ -22,7 +22,7 @@ from adapters.identity import sign_identity, verify_identity
 from routing.config import Settings
 from routing.demo_store import demo_accounts
 from routing.hub import conversation_topic
-from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService
+from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService, unstorable
 from routing.views import MessageView
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,8 @@ class WebChat:
         chat = None
         token = hello.get("token")
         if isinstance(token, str) and token:
-            chat = await self.service.resume_conversation(token[:200])
+            # Tokens are URL-safe ASCII; anything else (say, an unpaired surrogate) is simply unknown.
+            chat = await self.service.resume_conversation(token[:200]) if token.isascii() else None
             if chat is None:
                 await ws.send_json(error_frame(
                     "session_expired", "That chat session is no longer known; starting a new conversation."))
@@ -279,7 +280,8 @@ class Conversation:
 
     async def on_message(self, frame: dict) -> None:
         client_id, text = frame.get("id"), frame.get("text")
-        if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID):
+        if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID
+                                      or unstorable(client_id)):
             await self.send(error_frame("bad_id", f"A message id is a string of at most {MAX_CLIENT_ID} characters."))
             return
         if not isinstance(text, str) or not text.strip():
@@ -289,6 +291,10 @@ class Conversation:
             await self.send(error_frame("too_long", f"Messages are limited to {MAX_MESSAGE_CHARS} characters; "
                                         "please split it in parts.", id=client_id))
             return
+        if unstorable(text):
+            await self.send(error_frame("bad_text", "That message has characters we can't accept (such as NUL); "
+                                        "please type it again.", id=client_id))
+            return
         allowed, wait = self.rate.allow()
         if not allowed:
             await self.send(error_frame("rate_limited", "You're sending messages very quickly; "
@@ -296,6 +302,12 @@ class Conversation:
             return
         try:
             receipt = await self.service.receive(self.session.conversation_id, text, client_id)
+        except ValueError:
+            # The text itself was refused (storable_text): sending it again would be refused again.
+            log.warning("refused a message in conversation %s", self.session.conversation_id, exc_info=True)
+            await self.send(error_frame("bad_text", "We can't accept that message; please rephrase it.",
+                                        id=client_id))
+            return
         except Exception:
             # Not stored, so not acknowledged: the client keeps the message and sends it again.
             log.exception("could not store a message in conversation %s", self.session.conversation_id)

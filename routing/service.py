@@ -95,14 +95,33 @@ class StaffMessageOutcome:
     duplicate: bool = False
 
 
+def unstorable(text: str) -> bool:
+    """Characters no database here can keep: NUL (PostgreSQL refuses it in text) and unpaired surrogates
+    (not UTF-8; JSON can carry them as \\ud800). Retrying never helps, so callers refuse such text."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def storable_text(text: str) -> str:
-    """A message as it is stored: trimmed, card numbers masked, within the size limit (ValueError if not)."""
-    text = mask_card_numbers(text.strip())
+    """A message as it is stored: trimmed, card numbers masked (ValueError if it cannot be stored).
+
+    The size limit applies to the words as written: masking makes a card number a few characters
+    longer, and a message the sender was allowed to send must not turn unstorable on the way in.
+    """
+    text = text.strip()
     if not text:
         raise ValueError("a message needs some text")
     if len(text) > MAX_MESSAGE_CHARS:
         raise ValueError(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
-    return text
+    if unstorable(text):
+        raise ValueError("a message cannot contain NUL or unpaired surrogate characters")
+    return mask_card_numbers(text)
+
 
 class CaseNotFound(LookupError):
     pass

@@ -77,6 +77,19 @@ async def test_an_unknown_case_is_a_404(server, http):
     assert (await http.post(server.url + "/desk/api/cases/999/claim", headers=staff("Ana"))).status == 404
 
 
+async def test_a_case_id_beyond_the_databases_integers_is_a_404_not_a_500(server, http):
+    response = await http.get(server.url + "/desk/api/cases/99999999999999999999", headers=staff("Ana"))
+    assert response.status == 404
+
+
+async def test_a_reply_no_database_can_keep_is_a_400_not_a_500(server, http, waiting_case):
+    url = f"{server.url}/desk/api/cases/{waiting_case['id']}/messages"
+    assert (await http.post(url, headers=staff("Ana"), json={"text": "hi\x00there", "id": "r1"})).status == 400
+    assert (await http.post(url, headers=staff("Ana"), json={"text": "hi", "id": "r\x00"})).status == 400
+    ok = await http.post(url, headers=staff("Ana"), json={"text": "x" * 3983 + " 4111111111111111", "id": "r2"})
+    assert ok.status == 200 and (await ok.json())["message"]["text"].endswith("[card ending 1111]")
+
+
 async def test_claiming_a_case_you_already_hold_is_a_success_not_a_conflict(server, http, waiting_case):
     url = f"{server.url}/desk/api/cases/{waiting_case['id']}/claim"
     assert (await http.post(url, headers=staff("Ana"))).status == 200

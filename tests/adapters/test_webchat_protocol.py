@@ -128,6 +128,37 @@ async def test_malformed_frames_get_an_error_frame_and_the_connection_survives(c
     assert (await customer.send("hello"))["type"] == "ack"
 
 
+async def test_a_message_within_the_limit_is_stored_even_if_masking_its_card_number_lengthens_it(customer, server):
+    # Refused as not_stored, the widget would send it again for ever, with every later message queued behind it.
+    typed = "x" * 3983 + " 4111111111111111"
+    ack = await customer.send(typed)
+    assert ack["type"] == "ack", ack
+    stored = await server.runtime.service.messages_after(customer.welcome["conversation"], 0)
+    assert [m.text for m in stored if m.author == "customer"] == ["x" * 3983 + " [card ending 1111]"]
+
+
+@pytest.mark.parametrize("text", ["hello\\u0000world", "hi \\ud800 there"])
+async def test_text_no_database_can_keep_is_refused_for_good_not_asked_for_again(customer, server, text):
+    # NUL (PostgreSQL refuses it) and an unpaired surrogate (not UTF-8) will never be stored: a resend
+    # cannot help, so the error must not be not_stored (which tells the client to send it again).
+    await customer.ws.send_str('{"type": "message", "id": "odd", "text": "%s"}' % text)
+    error = await customer.next_frame(lambda f: f["type"] in ("ack", "error") and f.get("id") == "odd")
+    assert (error["type"], error["code"]) == ("error", "bad_text")
+    await customer.ws.send_str('{"type": "message", "id": "odd\\u0000id", "text": "hello"}')
+    assert (await customer.next_frame(lambda f: f["type"] == "error"))["code"] == "bad_id"
+    assert (await customer.send("hello"))["type"] == "ack"
+    stored = await server.runtime.service.messages_after(customer.welcome["conversation"], 0)
+    assert [m.text for m in stored if m.author == "customer"] == ["hello"]
+
+
+async def test_a_hello_with_a_token_or_identity_that_is_not_text_is_answered_not_dropped(server, http):
+    async with http.ws_connect(server.ws_url + "/chat/ws") as ws:
+        await ws.send_str('{"type": "hello", "token": "\\ud800", "identity": "\\ud800.\\ud800"}')
+        frames = [json.loads((await ws.receive(timeout=5)).data) for _ in range(2)]
+    assert frames[0]["code"] == "session_expired"
+    assert (frames[1]["type"], frames[1]["identity"]) == ("welcome", "rejected")
+
+
 async def test_binary_junk_is_refused_politely(customer):
     await customer.ws.send_bytes(b"\x00\xff\xfe junk")
     assert (await customer.next_frame(lambda f: f["type"] == "error"))["code"] == "text_only"

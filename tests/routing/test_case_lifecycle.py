@@ -160,3 +160,22 @@ async def test_when_the_brain_fails_the_customer_gets_an_apology_and_a_person_no
     assert reply.author == "bot" and "secret" not in reply.text and "colleague" in reply.text
     [case] = await service.open_cases()
     assert (case.state, case.reason) == ("waiting", "edge_case")
+
+
+async def test_a_message_as_long_as_allowed_is_stored_even_when_masking_makes_it_longer(service):
+    # The limit is on the words as written: "[card ending 1111]" is longer than the number it hides.
+    chat = await service.start_conversation()
+    typed = "x" * 3983 + " 4111111111111111"
+    assert len(typed) == 4000
+    await service.receive(chat.conversation_id, typed)
+    [message] = await service.messages_after(chat.conversation_id, 0)
+    assert message.text == "x" * 3983 + " [card ending 1111]"
+
+
+@pytest.mark.parametrize("text", ["hello\x00world", "hi \ud800 there"])
+async def test_text_no_database_can_keep_is_refused_as_bad_input(service, text):
+    # NUL (PostgreSQL refuses it) and unpaired surrogates (not UTF-8): a ValueError, not a database error.
+    chat = await service.start_conversation()
+    with pytest.raises(ValueError):
+        await service.receive(chat.conversation_id, text)
+    assert await service.messages_after(chat.conversation_id, 0) == []

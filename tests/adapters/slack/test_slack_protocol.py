@@ -226,6 +226,17 @@ async def test_a_staff_message_that_could_not_be_stored_gets_a_500_so_slack_send
     await customer.expect(lambda f: f.get("text") == "Still here")
 
 
+async def test_a_reply_within_the_limit_reaches_the_customer_even_if_masking_its_card_number_lengthens_it(
+        llamita, stand_in, session):
+    # Refused after the length check, it got a 500 on every retry: lost, and its author never told.
+    customer, case_id, card_ts = await claimed_case(llamita, stand_in, session)
+    typed = "y" * 3983 + " 4111111111111111"
+    answer = await llamita.slack.reply_in_thread(ANA, COMPLIANCE, card_ts, typed)
+    assert answer.status == 200
+    reply = await customer.expect(lambda f: f.get("author") == "staff")
+    assert reply["text"] == "y" * 3983 + " [card ending 1111]"
+
+
 async def test_while_slack_cannot_say_who_we_are_events_get_a_500_not_a_silent_200(store, tmp_path, database_url,
                                                                                    stand_in, session):
     stand_in.fail("auth.test", status=500, times=1000)       # Slack's Web API is down as Llamita starts
