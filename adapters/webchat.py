@@ -280,9 +280,11 @@ class Conversation:
 
     async def on_message(self, frame: dict) -> None:
         client_id, text = frame.get("id"), frame.get("text")
+        # Ids with ':' are the staff channels' ("desk:ana:…", "slack:<ts>"): a customer's id never collides with them.
         if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID
-                                      or unstorable(client_id)):
-            await self.send(error_frame("bad_id", f"A message id is a string of at most {MAX_CLIENT_ID} characters."))
+                                      or ":" in client_id or unstorable(client_id)):
+            await self.send(error_frame("bad_id", f"A message id is a string of at most {MAX_CLIENT_ID} characters, "
+                                        "without ':' (a UUID)."))
             return
         if not isinstance(text, str) or not text.strip():
             await self.send(error_frame("empty", "That message is empty.", id=client_id))

@@ -66,6 +66,9 @@ class LocalHub:
         self._subscribers.clear()
 
 
+PUBLISH_TIMEOUT = 1.0  # seconds
+
+
 class RedisHub(LocalHub):
     """Fan-out across workers through Redis pub/sub; local subscribers are served as in LocalHub."""
 
@@ -84,7 +87,10 @@ class RedisHub(LocalHub):
         self._reader = asyncio.create_task(self._read())
 
     async def publish(self, topic: str, event: Event) -> None:
-        await self._redis.publish(self.CHANNEL_PREFIX + topic, json.dumps(event))
+        # Bounded: a Redis that stops answering (rather than refusing) must not hold up the ack that
+        # follows a commit. A lost nudge costs a refresh (sockets look every 30 s), never a message.
+        await asyncio.wait_for(self._redis.publish(self.CHANNEL_PREFIX + topic, json.dumps(event)),
+                               timeout=PUBLISH_TIMEOUT)
 
     async def _read(self) -> None:
         """Listen for ever: when Redis goes away, subscribe again with back-off (sockets catch up meanwhile)."""

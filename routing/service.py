@@ -50,6 +50,7 @@ from routing.views import CaseView, CustomerView, MessageView, StaffMember
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 4000
+MAX_CASE_ID = 2**31 - 1     # case ids are the database's 32-bit integers
 HISTORY_TURNS = 12          # how much of the conversation the brain sees
 CARD_RECENT_MESSAGES = 5
 
@@ -539,7 +540,10 @@ class RoutingService:
         return case
 
     async def _get_case(self, session: AsyncSession, case_id: int | None) -> Case:
-        case = await session.get(Case, case_id) if case_id is not None else None
+        # An id beyond the database's integers (a typed "/llamita resolve 99999999999999999999") names no
+        # case; asking PostgreSQL for it would be an error, not an answer.
+        known = case_id is not None and 0 < case_id <= MAX_CASE_ID
+        case = await session.get(Case, case_id) if known else None
         if case is None:
             raise CaseNotFound(f"no case {case_id}")
         return case

@@ -27,14 +27,16 @@
     return option ? option.textContent : value;
   }
 
-  // The page remembers who you chose, and the widget keeps that conversation across reloads.
-  var current = remembered();
-  if (current && select.querySelector('option[value="' + current.replace(/"/g, '') + '"]')) {
-    select.value = current;
-    say('Chatting as ' + labelOf(current) + '.');
-  } else {
-    current = '';
-    select.value = '';
+  // A real site signs the widget in on every page load (data-identity). This demo signs in from the
+  // browser instead, so after a reload the widget starts as an anonymous visitor and, rightly, does
+  // not show the signed-in customer's chat to whoever is at the screen now: say so.
+  var current = '';
+  var before = remembered();
+  select.value = '';
+  if (before && select.querySelector('option[value="' + before.replace(/"/g, '') + '"]')) {
+    remember('');
+    say('You were signed in as ' + labelOf(before) + '; after a reload you are an anonymous visitor again. ' +
+        'Choose a customer to sign in.');
   }
 
   select.addEventListener('change', function () {

@@ -92,8 +92,10 @@
   }
 
   var identity = (script && script.getAttribute('data-identity')) || null;
-  if (identity && identityId(identity) !== state.who && (state.token || state.transcript.length)) {
-    forgetConversation(); // someone else signed in on this browser: never show them the old chat
+  if ((identity ? identityId(identity) : '') !== state.who && (state.token || state.transcript.length)) {
+    // Someone else on this browser (another customer, or an anonymous visitor after a signed-in
+    // one): never show them the old chat, not even until the server refuses to resume it.
+    forgetConversation();
   }
   if (identity && !state.token) state.who = identityId(identity);
 

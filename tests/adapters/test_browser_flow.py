@@ -299,3 +299,23 @@ async def test_lost_ack_and_reconnect_deliver_once_and_reload_shows_each_message
     seqs = await customer.locator(".log [data-seq]").evaluate_all("ns => ns.map(n => +n.dataset.seq)")
     assert seqs == list(range(1, len(stored) + 1)), seqs
     problems.check()
+
+
+async def test_a_signed_in_customers_chat_is_never_shown_to_the_next_anonymous_visitor(browser, live_server):
+    from playwright.async_api import expect
+
+    customer, _ = await _new_page(browser, "customer")
+    await customer.goto(live_server.base_url + "/")
+    await customer.locator("#persona").select_option("carlos.mendez")
+    await expect(customer.locator("#persona-status")).to_contain_text("Signed in as Carlos")
+    await _open_widget(customer, live_server.base_url, navigate=False)
+    await _say(customer, "Is my flight on time?")
+    await expect(customer.locator(".msg-bot")).to_have_count(1)
+
+    # The next page load carries no identity (the site did not sign the widget out), and the server
+    # cannot be reached, so nothing will come to clear the screen: the old chat must not be drawn.
+    await customer.route_web_socket(re.compile(r".*/chat/ws.*"), lambda ws: None)
+    await customer.reload()
+    await expect(customer.locator("#llamita-panel")).to_be_visible()  # it stays open across reloads
+    await expect(customer.locator(".msg-customer")).to_have_count(0)
+    await expect(customer.locator(".msg-bot")).to_have_count(0)

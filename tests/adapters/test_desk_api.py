@@ -111,3 +111,11 @@ async def test_another_site_cannot_listen_on_the_desk_socket(server, http):
         await http.ws_connect(server.ws_url + "/desk/ws", headers={
             "Authorization": f"Bearer {STAFF_TOKEN}", "Origin": "https://evil.example"})
     assert refused.value.status == 403
+
+
+async def test_two_colleagues_replies_with_the_same_id_are_two_messages(server, http, waiting_case):
+    url = f"{server.url}/desk/api/cases/{waiting_case['id']}/messages"
+    first = await (await http.post(url, headers=staff("Ana"), json={"id": "1", "text": "checking the refund"})).json()
+    second = await (await http.post(url, headers=staff("Bruno"), json={"id": "1", "text": "I'll call them"})).json()
+    assert (first["duplicate"], second["duplicate"]) == (False, False)
+    assert second["message"]["text"] == "I'll call them"

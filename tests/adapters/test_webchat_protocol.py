@@ -282,3 +282,10 @@ async def test_demo_sign_in_is_only_offered_with_the_demo_configuration(store, d
         assert (await http.get(own_server.url + "/chat/demo-identity/ana.souza")).status == 404
     async with running_server(tmp_path, database_url) as demo_server:
         assert (await http.get(demo_server.url + "/chat/demo-identity/ana.souza")).status == 200
+
+
+async def test_a_message_id_shaped_like_a_staff_channels_is_refused_so_it_never_collides(customer):
+    # Staff messages are stored under "desk:…" and "slack:<ts>" ids, which customers can see in frames.
+    await customer.ws.send_str('{"type": "message", "id": "slack:1700000000.000100", "text": "hello"}')
+    assert (await customer.next_frame(lambda f: f["type"] == "error"))["code"] == "bad_id"
+    assert (await customer.send("hello"))["type"] == "ack"

@@ -7,7 +7,7 @@ import pytest
 
 from routing.lifecycle import CaseMove, IllegalMove, next_state
 from routing.models import CaseState
-from routing.service import VerifiedIdentity
+from routing.service import CaseNotFound, VerifiedIdentity
 from routing.views import StaffMember
 
 ANA = StaffMember("desk:ana", "Ana", "desk")
@@ -179,3 +179,12 @@ async def test_text_no_database_can_keep_is_refused_as_bad_input(service, text):
     with pytest.raises(ValueError):
         await service.receive(chat.conversation_id, text)
     assert await service.messages_after(chat.conversation_id, 0) == []
+
+
+@pytest.mark.parametrize("case_id", [0, -1, 2**31, 10**20])
+async def test_a_case_number_no_database_could_hold_is_simply_no_such_case(service, case_id):
+    # Typed by people ("/llamita resolve 99999999999999999999"): never a database error.
+    with pytest.raises(CaseNotFound):
+        await service.case(case_id)
+    with pytest.raises(CaseNotFound):
+        await service.claim(case_id, ANA)
