@@ -121,7 +121,8 @@ class OfflineBrain:
                                   "unanswered question"))
         elif best_label in CLASSIFIER_REASON_MIN and best_p >= self._classifier_min(best_label, folded):
             fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
-        if best_label in fired and len(fired[best_label]) == 1 and any(
+        only_the_classifier = [signal.name for signal in fired.get(best_label, ())] == [f"classifier.{best_label}"]
+        if only_the_classifier and any(
                 hit.reason != best_label and best_p < CLASSIFIER_YIELDS_BELOW.get(hit.reason, 0.0) for hit in hits):
             # The classifier's reading alone, not very sure, against a rule that fired for another
             # critical reason ("what personal data do you hold and share?" read as security, a data-protection
@@ -200,6 +201,9 @@ class OfflineBrain:
                              max(1, len(question.split())), previous_topic, memory.last_kind == "unanswered")
         if asked.kind == "topic" and asked.topic != choice.topic and asked.confidence >= QUESTION_TOPIC_MIN:
             return TopicChoice("topic", asked.topic, asked.confidence, f"{asked.evidence} (read from the question)")
+        if choice.kind == "small_talk" and asked.kind == "out_of_scope":
+            # "ok thanks. do you know if the hotel pool is heated?" is a question, not small talk.
+            return TopicChoice("out_of_scope", None, asked.confidence, f"{asked.evidence} (read from the question)")
         return choice
 
     def _classifier_min(self, reason: str, folded: str) -> float:

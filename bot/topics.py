@@ -29,6 +29,7 @@ CLOSE_CALL = 0.05         # a topic this close behind "out of scope" still answe
 FOLLOW_UP_BOOST = 0.35    # added to the previous topic for a short follow-up (times its strength)
 UNANSWERED_FOLLOW_UP_BOOST = 0.8  # added to out of scope for a continuation of an unanswered question
 SHORT_MESSAGE_WORDS = 14
+CONTEXT_MESSAGE_WORDS = 20   # a message this long may still lean on the previous one for its subject
 
 # A message that grammatically continues the previous one: "and ...", "what about ...", "for 4
 # people ...", in seven languages.
@@ -47,6 +48,12 @@ _NEW_SUBJECT = re.compile(r"\b(unrelated|another question|different question|oth
                           r"by the way|btw|change of subject|otra cosa|otra pregunta|outra coisa|outra pergunta|"
                           r"noch was|andere frage|autre chose|autre question|altra cosa|altra domanda|iets anders|"
                           r"andere vraag)\b")
+# A message that only gives a booking reference ("booking LT-20931", "la reserva es LT-4821").
+_REFERENCE_ONLY = re.compile(r"((my |the |our )?(booking|reservation|reserva|buchung|boeking|prenotazione|reference|"
+                             r"ref|number|numero|nummer)( is| es| e| ist| est| c est| it s|:)? ?|it s |its |es |e )?"
+                             r"lt-?\d{3,}")
+_THANKS = re.compile(r"^(thank you|thanks|thx|cheers|many thanks|gracias|muchas gracias|obrigad[oa]|muito obrigad[oa]|"
+                     r"danke|vielen dank|merci|grazie|mille grazie|bedankt|dank je|dank u)\b")
 # A fragment that only makes sense as the end of the previous sentence ("for 4 people at 8pm").
 _FRAGMENT = re.compile(r"^(for|at|on|with|from|in|para|pra|pour|fur|per|voor|con|com|mit|avec|met)\b")
 # An acknowledgement before the next question ("ok, ...", "great, ..."): often the same subject,
@@ -74,9 +81,10 @@ def question_part(folded: str) -> str | None:
 
 
 def continues_the_subject(folded: str, words: int) -> bool:
-    """A short message that leans on the previous one for its subject: it starts as a continuation
-    ("and ...", "y ...") or stands a pronoun for it ("how much is it?"), and announces nothing new."""
-    if words > SHORT_MESSAGE_WORDS or _NEW_SUBJECT.search(folded):
+    """A message that leans on the previous one for its subject: it starts as a continuation
+    ("and ...", "y ...") or stands a pronoun for it ("how much is it?", "it's a black Samsonite with a
+    yellow ribbon"), and announces nothing new."""
+    if words > CONTEXT_MESSAGE_WORDS or _NEW_SUBJECT.search(folded):
         return False
     return bool(_CONTINUES.match(folded) or _STANDS_FOR_IT.search(folded) or _REFERS_BACK.search(folded))
 
@@ -120,6 +128,9 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
         if best_topic is None or outside_domain_certain or shares[best_topic] < OUTSIDE_DOMAIN_OVERRIDE:
             return TopicChoice("out_of_scope", None, shares.get(OUT_OF_SCOPE, 0.0),
                                f"{outside_domain.replace('_', ' ')}, no travel words")
+    if previous_topic and words <= 4 and _REFERENCE_ONLY.fullmatch(folded.strip(" .!?")):
+        # "booking LT-20931", "it's LT-22950": the details for the question just answered.
+        return TopicChoice("topic", previous_topic, 1.0, f"details for {previous_topic}")
     follow_up = follow_up_strength(folded, words)
     note = ""
     close_call = CLOSE_CALL
@@ -133,9 +144,10 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
         shares[OUT_OF_SCOPE] = shares.get(OUT_OF_SCOPE, 0.0) + boost
         note = " (follow-up to an unanswered question)"
         close_call = 0.0  # the continuation decides, not a near tie
-    if previous_unanswered:
+    if previous_unanswered and not _THANKS.match(folded):
         # Right after a question Llamita could not answer, chatty words ("come on, just yes or no")
-        # are the customer insisting, not small talk. Real small talk was caught by the lexicon.
+        # are the customer insisting, not small talk; thanks ("thank you dear, that's very
+        # helpful") are still thanks.
         shares[SMALL_TALK] = 0.0
 
     best = max(shares, key=shares.get)
