@@ -85,8 +85,10 @@ class Shape:
 
     @property
     def shouting(self) -> bool:
-        """Mostly capitals over several words (a lone "OMG" or "LT-4821" is not shouting)."""
-        return self.caps_words >= 3 and self.caps_ratio >= 0.6 and self.letters >= 12
+        """Mostly capitals over several words (a lone "OMG" or "LT-4821" is not shouting; "WHERE IS MY
+        REFUND!!" is, though two of its words are short)."""
+        short_but_angry = self.caps_words >= 2 and self.loud_words >= 4 and (self.exclamations or self.crying_emoji)
+        return (self.caps_words >= 3 or short_but_angry) and self.caps_ratio >= 0.6 and self.letters >= 12
 
 
 _ABBREVIATIONS = {"OK", "LT", "US", "UK", "EU", "TV", "AM", "PM", "ID", "PIN", "USA", "DNI", "RG", "CPF", "NIE",

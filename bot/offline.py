@@ -47,6 +47,9 @@ CLASSIFIER_YIELDS_BELOW = {"security": 0.85, "legal": 0.85, "distress": 0.6, "hu
 # The question of a message of several sentences decides the topic when the whole message is read
 # as no topic, and the question alone is read as one at least this surely.
 QUESTION_TOPIC_MIN = 0.5
+# A message about a hot topic's subject is a basic question after all when its question alone is
+# read as the knowledge topic at least this surely.
+BASIC_QUESTION_MIN = 0.8
 # How much a follow-up's topic reading comes from reading it together with the previous message.
 CONTEXT_WEIGHT = 0.5
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
@@ -141,6 +144,14 @@ class OfflineBrain:
         today = self.policy.today or date.today()
         previous_topic = memory.last_topic if memory.last_kind == "topic" else None
         hot = self.hot_topics.match(folded, probabilities, today, previous_topic)
+        question = question_part(folded)
+        if hot and hot.by == "subject" and question:
+            # "I GOT PROMOTED, I'll travel loads now 😍 how much is Llama Premium?": the chatter is not
+            # the question, and the question alone is plainly one of the basic ones.
+            asked = model.classifier.probabilities(question)
+            if topic_shares(asked).get(hot.topic.knowledge_topic or "", 0.0) >= BASIC_QUESTION_MIN and \
+                    self.hot_topics.match(question, asked, today, previous_topic) is None:
+                hot = None
         if hot:
             signals.append(Signal(f"hot_topic.{hot.topic.id}", f"{hot.by}: {hot.evidence}"))
             return self._hand_over("hot_topic", hot.topic.team or self.policy.default_team, text, language, memory,

@@ -62,6 +62,10 @@ def _load_rules(root: Path) -> tuple[tuple[_Rule, ...], tuple[_Veto, ...]]:
     return tuple(rules), tuple(vetoes)
 
 
+# A country's flag or a celebration emoji next to the capitals: "WE'RE FLYING TO PERU!!! 🇵🇪".
+_JOY_EMOJI = re.compile("[\U0001F1E6-\U0001F1FF\U0001F389\U0001F973\U0001F60D\U0001F48D\U0001F942\U0001F37E]")
+
+
 class Lexicon:
     """All rule detectors, small-talk patterns and tone words, loaded once."""
 
@@ -116,7 +120,7 @@ class Lexicon:
         negative = len(self.negative.findall(folded)) + shape.crying_emoji
         if negative >= 2 or self.not_joking.search(folded):
             return False
-        return bool(self.enthusiasm.search(folded)) or shape.laughing_emoji > 0 or (
+        return bool(self.enthusiasm.search(folded) or _JOY_EMOJI.search(folded)) or shape.laughing_emoji > 0 or (
             len(self.positive.findall(folded)) > negative)
 
     # -- domains we do not serve -------------------------------------------------------------

@@ -66,7 +66,8 @@ _DETAILS_ONLY = re.compile(r"\b(lt-?\d{3,}|[a-z]{2}\d{2,4}|\d{1,2}(st|nd|rd|th)|
 
 
 # Sentence ends, and the turn to the actual request after chatter (", so what's ...", ", anyway ...").
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|,\s+(?=(?:so|anyway|anyhow|but|now|then|quick question)\b)")
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|,\s+(?=(?:so|anyway|anyhow|but|now|then|quick question)\b)|"
+                           r"\s*[\U0001F300-\U0001FAFF\u2600-\u27BF]+\s*")  # an emoji ends a sentence too
 
 
 def question_part(folded: str) -> str | None:
