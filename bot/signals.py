@@ -66,6 +66,12 @@ def _load_rules(root: Path) -> tuple[tuple[_Rule, ...], tuple[_Veto, ...]]:
 _JOY_EMOJI = re.compile("[\U0001F1E6-\U0001F1FF\U0001F389\U0001F973\U0001F60D\U0001F48D\U0001F942\U0001F37E]")
 
 
+_COURTEOUS = re.compile(r"\b(hello|hi|good (morning|afternoon|evening)|please|thank you|thanks|hola|buenos dias|buenas|"
+                        r"por favor|gracias|ola|bom dia|boa tarde|obrigad[oa]|hallo|guten (tag|morgen|abend)|bitte|"
+                        r"danke|bonjour|bonsoir|s il vous plait|merci|ciao|buongiorno|buonasera|per favore|grazie|"
+                        r"hoi|goedemorgen|goedemiddag|alstublieft|alsjeblieft|dank u|dank je)\b")
+
+
 class Lexicon:
     """All rule detectors, small-talk patterns and tone words, loaded once."""
 
@@ -106,7 +112,7 @@ class Lexicon:
             hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
         if vetoed is not None:
             vetoed.update(veto.reason for veto in self.vetoes if veto.pattern.search(folded))
-        if shape.shouting and not self.enthusiastic(folded, shape):
+        if shape.shouting and not self.enthusiastic(folded, shape) and not self.calm_caps(folded, shape):
             hits.append(Hit("distress", "distress.shouting", f"{shape.caps_words} words in capitals"))
         elif (shape.loud_words >= 2 and shape.exclamations >= 3 and not self.enthusiastic(folded, shape)
               and self.negative.search(folded)):
@@ -114,6 +120,12 @@ class Lexicon:
             hits.append(Hit("distress", "distress.shouting",
                             f"{shape.caps_words} words in capitals, {shape.exclamations} exclamation marks"))
         return hits
+
+    def calm_caps(self, folded: str, shape: Shape) -> bool:
+        """Caps lock left on, not anger: a courteous question ("HELLO! IS MY FLIGHT ON TIME?") with at
+        most one exclamation mark and no angry word or emoji."""
+        return bool(_COURTEOUS.search(folded)) and shape.exclamations <= 1 and not shape.crying_emoji and \
+            not self.negative.search(folded)
 
     def enthusiastic(self, folded: str, shape: Shape) -> bool:
         """Capitals and exclamation marks of joy ("SO EXCITED FOR CUSCO!!!"), not of anger."""
