@@ -47,6 +47,8 @@ CLASSIFIER_YIELDS_BELOW = {"security": 0.85, "legal": 0.85, "distress": 0.6, "hu
 # The question of a message of several sentences decides the topic when the whole message is read
 # as no topic, and the question alone is read as one at least this surely.
 QUESTION_TOPIC_MIN = 0.5
+# A follow-up to an answered question is critical by the classifier alone only this surely.
+FOLLOW_UP_CRITICAL_MIN = 0.75
 # A message about a hot topic's subject is a basic question after all when its question alone is
 # read as the knowledge topic at least this surely.
 BASIC_QUESTION_MIN = 0.8
@@ -122,6 +124,12 @@ class OfflineBrain:
             # he die?") continues that off-topic subject: only a rule, not the classifier, makes it critical.
             signals.append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}, ignored: follow-up to an "
                                   "unanswered question"))
+        elif (best_label in ("security", "legal", "distress") and memory.last_kind == "topic"
+              and best_p < FOLLOW_UP_CRITICAL_MIN and continues_the_subject(folded, max(1, looks.words))):
+            # "and does it cover my skis if they get lost?" after an insurance answer asks more about
+            # that answer: a faint resemblance to a critical reason is not enough (rules still are).
+            signals.append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}, ignored: follow-up to an answer "
+                                  f"from {memory.last_topic}"))
         elif best_label in CLASSIFIER_REASON_MIN and best_p >= self._classifier_min(best_label, folded):
             fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
         only_the_classifier = [signal.name for signal in fired.get(best_label, ())] == [f"classifier.{best_label}"]
