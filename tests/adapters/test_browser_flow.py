@@ -127,6 +127,18 @@ async def _say(page, text: str) -> None:
     await expect(mine.last.locator(".bubble")).to_have_text(text)
 
 
+async def _chat_as_carlos(browser, server):
+    """A page on the demo site, signed in as the demo customer Carlos, with the chat open."""
+    from playwright.async_api import expect
+
+    customer, problems = await _new_page(browser, "customer")
+    await customer.goto(server.base_url + "/")
+    await customer.locator("#persona").select_option("carlos.mendez")
+    await expect(customer.locator("#persona-status")).to_contain_text("Signed in as Carlos")
+    await _open_widget(customer, server.base_url, navigate=False)
+    return customer, problems
+
+
 async def _open_desk(browser, server, name: str = "Ana"):
     from playwright.async_api import expect
 
@@ -203,12 +215,8 @@ async def test_customer_llamita_handover_claim_reply_resolve(browser, live_serve
 async def test_markup_in_messages_shows_literally_and_never_runs(browser, live_server):
     from playwright.async_api import expect
 
-    customer, customer_problems = await _new_page(browser, "customer")
-    await customer.goto(live_server.base_url + "/")
     # Signed in as a demo customer (the site's backend signs the identity): the card shows who it is.
-    await customer.locator("#persona").select_option("carlos.mendez")
-    await expect(customer.locator("#persona-status")).to_contain_text("Signed in as Carlos")
-    await _open_widget(customer, live_server.base_url, navigate=False)
+    customer, customer_problems = await _chat_as_carlos(browser, live_server)
     await _say(customer, XSS)
     await expect(customer.locator(".msg-bot")).to_have_count(1)
     await _say(customer, "I want to talk to a person")
@@ -304,11 +312,7 @@ async def test_lost_ack_and_reconnect_deliver_once_and_reload_shows_each_message
 async def test_a_signed_in_customers_chat_is_never_shown_to_the_next_anonymous_visitor(browser, live_server):
     from playwright.async_api import expect
 
-    customer, _ = await _new_page(browser, "customer")
-    await customer.goto(live_server.base_url + "/")
-    await customer.locator("#persona").select_option("carlos.mendez")
-    await expect(customer.locator("#persona-status")).to_contain_text("Signed in as Carlos")
-    await _open_widget(customer, live_server.base_url, navigate=False)
+    customer, _ = await _chat_as_carlos(browser, live_server)
     await _say(customer, "Is my flight on time?")
     await expect(customer.locator(".msg-bot")).to_have_count(1)
 
