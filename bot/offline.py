@@ -220,8 +220,9 @@ class OfflineBrain:
                              max(1, len(question.split())), previous_topic, memory.last_kind == "unanswered")
         if asked.kind == "topic" and asked.topic != choice.topic and asked.confidence >= QUESTION_TOPIC_MIN:
             return TopicChoice("topic", asked.topic, asked.confidence, f"{asked.evidence} (read from the question)")
-        if choice.kind == "small_talk" and asked.kind == "out_of_scope":
-            # "ok thanks. do you know if the hotel pool is heated?" is a question, not small talk.
+        if choice.kind == "small_talk" and asked.kind != "small_talk":
+            # "ok thanks. do you know if the hotel pool is heated?" is a question, not small talk; not
+            # one a topic answers surely enough, so it is out of scope.
             return TopicChoice("out_of_scope", None, asked.confidence, f"{asked.evidence} (read from the question)")
         return choice
 

@@ -81,12 +81,16 @@ def question_part(folded: str) -> str | None:
     return " ".join(questions or sentences[-1:])
 
 
+_OPENING_MARKS = "¿¡\"'(«“ "
+
+
 def continues_the_subject(folded: str, words: int) -> bool:
     """A message that leans on the previous one for its subject: it starts as a continuation
     ("and ...", "y ...") or stands a pronoun for it ("how much is it?", "it's a black Samsonite with a
     yellow ribbon"), and announces nothing new."""
     if words > CONTEXT_MESSAGE_WORDS or _NEW_SUBJECT.search(folded):
         return False
+    folded = folded.lstrip(_OPENING_MARKS)
     return bool(_CONTINUES.match(folded) or _STANDS_FOR_IT.search(folded) or _REFERS_BACK.search(folded))
 
 
@@ -108,6 +112,7 @@ def topic_shares(probabilities: dict[str, float]) -> dict[str, float]:
 def follow_up_strength(folded: str, words: int) -> float:
     """How much a message reads as a continuation: 1 for "and for my cat?" or "it's LT-22950",
     0.5 for any other short message, 0 for a long one (a new request stands on its own)."""
+    folded = folded.lstrip(_OPENING_MARKS)
     if words > SHORT_MESSAGE_WORDS:
         return 0.0
     if (words <= 4 and _CONTINUES.match(folded)) or words <= 3:
@@ -123,6 +128,7 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
                  outside_domain: str | None = None, outside_domain_certain: bool = False) -> TopicChoice:
     """`outside_domain_certain`: the domain was recognised by a phrase that is never about a trip
     ("car payment", "vacation days"), so no topic reading overrides it."""
+    folded = folded.lstrip(_OPENING_MARKS)   # "¿y dónde ...?" continues like "y dónde ...?"
     shares = topic_shares(probabilities)
     if outside_domain and not (previous_topic and follow_up_strength(folded, words) >= 1.0):
         best_topic = max((k for k in shares if k in TOPICS), key=shares.get, default=None)
