@@ -174,7 +174,8 @@ class OfflineBrain:
         reading = self._in_context(probabilities, folded, max(1, looks.words), previous_topic, history)
         choice = choose_topic(reading, folded, max(1, looks.words), previous_topic,
                               memory.last_kind == "unanswered", domain,
-                              outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words)
+                              outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words,
+                              mentions_travel=bool(model.lexicon.travel_words.search(folded)))
         choice = self._read_the_question(choice, folded, previous_topic, memory, domain)
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))

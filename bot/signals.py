@@ -122,10 +122,12 @@ class Lexicon:
         return hits
 
     def calm_caps(self, folded: str, shape: Shape) -> bool:
-        """Caps lock left on, not anger: a courteous question ("HELLO! IS MY FLIGHT ON TIME?") with at
-        most one exclamation mark and no angry word or emoji."""
-        return bool(_COURTEOUS.search(folded)) and shape.exclamations <= 1 and not shape.crying_emoji and \
-            not self.negative.search(folded)
+        """Caps lock left on, not anger: no angry word or emoji, and either courteous ("HELLO! IS MY
+        FLIGHT ON TIME?", at most one '!') or a plain question ("AND IS THE RETURN ALSO ON TIME?")."""
+        calm = not shape.crying_emoji and not self.negative.search(folded)
+        courteous = bool(_COURTEOUS.search(folded)) and shape.exclamations <= 1
+        plain_question = folded.rstrip().endswith("?") and shape.exclamations == 0
+        return calm and (courteous or plain_question)
 
     def enthusiastic(self, folded: str, shape: Shape) -> bool:
         """Capitals and exclamation marks of joy ("SO EXCITED FOR CUSCO!!!"), not of anger."""

@@ -125,9 +125,12 @@ def follow_up_strength(folded: str, words: int) -> float:
 
 def choose_topic(probabilities: dict[str, float], folded: str, words: int,
                  previous_topic: str | None, previous_unanswered: bool,
-                 outside_domain: str | None = None, outside_domain_certain: bool = False) -> TopicChoice:
+                 outside_domain: str | None = None, outside_domain_certain: bool = False,
+                 mentions_travel: bool = False) -> TopicChoice:
     """`outside_domain_certain`: the domain was recognised by a phrase that is never about a trip
-    ("car payment", "vacation days"), so no topic reading overrides it."""
+    ("car payment", "vacation days"), so no topic reading overrides it. `mentions_travel`: the message
+    names a trip, flight, booking...: after an unanswered question it is not taken for a continuation
+    of that question ("and will the balance for my trip be taken from the new card?")."""
     folded = folded.lstrip(_OPENING_MARKS)   # "¿y dónde ...?" continues like "y dónde ...?"
     shares = topic_shares(probabilities)
     if outside_domain and not (previous_topic and follow_up_strength(folded, words) >= 1.0):
@@ -144,7 +147,8 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
     if follow_up and previous_topic in shares:
         shares[previous_topic] += FOLLOW_UP_BOOST * follow_up
         note = f" (follow-up to {previous_topic})"
-    elif previous_unanswered and (_CONTINUES.match(folded) or _DETAILS_ONLY.search(folded)) and follow_up:
+    elif previous_unanswered and not mentions_travel and (_CONTINUES.match(folded) or _DETAILS_ONLY.search(folded)) \
+            and follow_up:
         # Right after a question Llamita could not answer, "and for 4 people?" continues it; a
         # fragment ("for 4 people at 8pm") cannot be a new question at all.
         boost = UNANSWERED_FOLLOW_UP_BOOST * (1.25 if _FRAGMENT.match(folded) else 0.75)
