@@ -52,7 +52,8 @@ _NEW_SUBJECT = re.compile(r"\b(unrelated|another question|different question|oth
 _REFERENCE_ONLY = re.compile(r"((my |the |our )?(booking|reservation|reserva|buchung|boeking|prenotazione|reference|"
                              r"ref|number|numero|nummer)( is| es| e| ist| est| c est| it s|:)? ?|it s |its |es |e )?"
                              r"lt-?\d{3,}")
-_THANKS = re.compile(r"^(thank you|thanks|thx|cheers|many thanks|gracias|muchas gracias|obrigad[oa]|muito obrigad[oa]|"
+_THANKS = re.compile(r"^((ok|okay|great|cool|perfect|alright|vale|bueno|tudo bem|gut|bon|d accord|va bene|oke),? )?"
+                     r"(thank you|thanks|thx|cheers|many thanks|gracias|muchas gracias|obrigad[oa]|muito obrigad[oa]|"
                      r"danke|vielen dank|merci|grazie|mille grazie|bedankt|dank je|dank u)\b")
 # A fragment that only makes sense as the end of the previous sentence ("for 4 people at 8pm").
 _FRAGMENT = re.compile(r"^(for|at|on|with|from|in|para|pra|pour|fur|per|voor|con|com|mit|avec|met)\b")
