@@ -25,7 +25,7 @@ from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
 from routing.lifecycle import IllegalMove
-from routing.service import MAX_MESSAGE_CHARS, CaseNotFound, NotYours, RoutingService, unstorable
+from routing.service import CaseNotFound, NotYours, RoutingService, text_refusal, unstorable
 from routing.views import CaseView, MessageView, StaffMember, format_wait
 
 STATIC = Path(__file__).parent / "static"
@@ -171,7 +171,7 @@ class Desk:
         staff = self._staff(request)
         body = await self._body(request)
         text = body.get("text")
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS or unstorable(text):
+        if not isinstance(text, str) or text_refusal(text):
             raise web.HTTPBadRequest(text='{"error": "a reply needs 1 to 4000 characters of text (no NUL)"}',
                                      content_type="application/json")
         client_id = body.get("id") if isinstance(body.get("id"), str) else None

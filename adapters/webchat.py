@@ -22,7 +22,7 @@ from adapters.identity import sign_identity, verify_identity
 from routing.config import Settings
 from routing.demo_store import demo_accounts
 from routing.hub import conversation_topic
-from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService, unstorable
+from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService, text_refusal, unstorable
 from routing.views import MessageView
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,10 @@ MAX_FRAME_BYTES = 64 * 1024
 HELLO_TIMEOUT = 10.0
 MAX_CLIENT_ID = 100
 CATCH_UP_SECONDS = 30.0
+# What the customer is told when a message cannot be stored (routing.service.text_refusal).
+REFUSALS = {"empty": "That message is empty.",
+            "too_long": f"Messages are limited to {MAX_MESSAGE_CHARS} characters; please split it in parts.",
+            "bad_text": "That message has characters we can't accept (such as NUL); please type it again."}
 TYPING_EVERY_SECONDS = 2.0
 
 
@@ -286,16 +290,9 @@ class Conversation:
             await self.send(error_frame("bad_id", f"A message id is a string of at most {MAX_CLIENT_ID} characters, "
                                         "without ':' (a UUID)."))
             return
-        if not isinstance(text, str) or not text.strip():
-            await self.send(error_frame("empty", "That message is empty.", id=client_id))
-            return
-        if len(text) > MAX_MESSAGE_CHARS:
-            await self.send(error_frame("too_long", f"Messages are limited to {MAX_MESSAGE_CHARS} characters; "
-                                        "please split it in parts.", id=client_id))
-            return
-        if unstorable(text):
-            await self.send(error_frame("bad_text", "That message has characters we can't accept (such as NUL); "
-                                        "please type it again.", id=client_id))
+        refusal = text_refusal(text) if isinstance(text, str) else "empty"
+        if refusal:
+            await self.send(error_frame(refusal, REFUSALS[refusal], id=client_id))
             return
         allowed, wait = self.rate.allow()
         if not allowed:

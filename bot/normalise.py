@@ -47,6 +47,9 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
+_OPENING_MARKS = "¿¡\"'(«“ "
+
+
 @lru_cache(maxsize=16384)
 def normalise(text: str) -> str:
     """The matching form of a message: folded, contractions joined, repeats collapsed, one space."""
@@ -55,7 +58,8 @@ def normalise(text: str) -> str:
     text = _APOSTROPHE.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
     text = _PUNCT_REPEATS.sub(r"\1", text)
-    return " ".join(text.split())
+    # Opening marks say nothing about the words: "¿y dónde ...?" reads like "y dónde ...?".
+    return " ".join(text.split()).lstrip(_OPENING_MARKS)
 
 
 def tokens(folded: str) -> list[str]:

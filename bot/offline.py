@@ -52,8 +52,10 @@ FOLLOW_UP_CRITICAL_MIN = 0.75
 # A message about a hot topic's subject is a basic question after all when its question alone is
 # read as the knowledge topic at least this surely.
 BASIC_QUESTION_MIN = 0.8
-# How much a follow-up's topic reading comes from reading it together with the previous message.
+# How much a follow-up's topic reading comes from reading it together with the previous message,
+# unless it is this sure of a topic of its own.
 CONTEXT_WEIGHT = 0.5
+OWN_TOPIC_SURE = 0.8
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
                            r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"
                            r"\bmark (this|it|the case|the ticket) (as )?(resolved|closed|solved)\b")
@@ -107,6 +109,8 @@ class OfflineBrain:
 
         vetoed: set[str] = set()
         hits = model.lexicon.detect(folded, looks, vetoed)
+        domain = model.lexicon.outside_domain(folded)
+        question = question_part(folded)
         probabilities = model.classifier.probabilities(folded)
         sentiment = model.lexicon.sentiment(folded, looks, hits)
 
@@ -130,7 +134,7 @@ class OfflineBrain:
             # that answer: a faint resemblance to a critical reason is not enough (rules still are).
             signals.append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}, ignored: follow-up to an answer "
                                   f"from {memory.last_topic}"))
-        elif best_label in CLASSIFIER_REASON_MIN and best_p >= self._classifier_min(best_label, folded):
+        elif best_label in CLASSIFIER_REASON_MIN and best_p >= _classifier_min(best_label, domain):
             fired.setdefault(best_label, []).append(Signal(f"classifier.{best_label}", f"p={best_p:.2f}", best_p))
         only_the_classifier = [signal.name for signal in fired.get(best_label, ())] == [f"classifier.{best_label}"]
         if only_the_classifier and any(
@@ -152,7 +156,6 @@ class OfflineBrain:
         today = self.policy.today or date.today()
         previous_topic = memory.last_topic if memory.last_kind == "topic" else None
         hot = self.hot_topics.match(folded, probabilities, today, previous_topic)
-        question = question_part(folded)
         if hot and hot.by == "subject" and question:
             # "I GOT PROMOTED, I'll travel loads now 😍 how much is Llama Premium?": the chatter is not
             # the question, and the question alone is plainly one of the basic ones.
@@ -170,13 +173,12 @@ class OfflineBrain:
         if kind:
             signals.append(Signal(f"small_talk.{kind}"))
             return self._small_talk(kind, language, memory, collected, signals, sentiment)
-        domain = model.lexicon.outside_domain(folded)
         reading = self._in_context(probabilities, folded, max(1, looks.words), previous_topic, history)
         choice = choose_topic(reading, folded, max(1, looks.words), previous_topic,
                               memory.last_kind == "unanswered", domain,
                               outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words,
                               mentions_travel=bool(model.lexicon.travel_words.search(folded)))
-        choice = self._read_the_question(choice, folded, previous_topic, memory, domain)
+        choice = self._read_the_question(choice, None if domain else question, previous_topic, memory)
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
@@ -201,20 +203,20 @@ class OfflineBrain:
         "¿y cómo me apunto?") is read together with it too: alone it names no subject, and its own
         words ("how much", "family") would pull it to an unrelated topic. Not when it is sure of a
         topic of its own ("and would you recommend travel insurance for that trip?")."""
-        previous = _last_customer_message(history) if previous_topic else None
+        previous = _recent_customer_messages(history) if previous_topic else None
         if not previous or not continues_the_subject(folded, words) or max(
-                (p for label, p in topic_shares(probabilities).items() if label in TOPICS), default=0.0) >= 0.8:
+                (p for label, p in topic_shares(probabilities).items() if label in TOPICS),
+                default=0.0) >= OWN_TOPIC_SURE:
             return probabilities
         together = self.model.classifier.probabilities(normalise(previous) + " " + folded)
         return {label: CONTEXT_WEIGHT * together.get(label, 0.0) + (1 - CONTEXT_WEIGHT) * p
                 for label, p in probabilities.items()}
 
-    def _read_the_question(self, choice: TopicChoice, folded: str, previous_topic: str | None, memory: Memory,
-                           domain: str | None) -> TopicChoice:
+    def _read_the_question(self, choice: TopicChoice, question: str | None, previous_topic: str | None,
+                           memory: Memory) -> TopicChoice:
         """In a message of several sentences, the question decides the topic when the whole is read as
         none: chatter around it ("the reviews are killing me haha", "my dad's a lawyer lol") blurs
         the whole message's reading but not the question's."""
-        question = question_part(folded) if not domain else None
         if not question or choice.kind == "topic":
             return choice
         asked = choose_topic(self.model.classifier.probabilities(question), question,
@@ -226,11 +228,6 @@ class OfflineBrain:
             # one a topic answers surely enough, so it is out of scope.
             return TopicChoice("out_of_scope", None, asked.confidence, f"{asked.evidence} (read from the question)")
         return choice
-
-    def _classifier_min(self, reason: str, folded: str) -> float:
-        if reason == "human_request" and self.model.lexicon.outside_domain(folded):
-            return CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN
-        return CLASSIFIER_REASON_MIN[reason]
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -318,6 +315,12 @@ class OfflineBrain:
                         reply_language=None if lang == language else lang)
 
 
+def _classifier_min(reason: str, outside_domain: str | None) -> float:
+    if reason == "human_request" and outside_domain:
+        return CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN
+    return CLASSIFIER_REASON_MIN[reason]
+
+
 def _with_booking_note(answer: Decision, text: str, customer: CustomerProfile | None, memory: Memory,
                        today: date) -> Decision:
     """The answer with the signed-in customer's booking line in front of it (bot/bookings.py), if any.
@@ -332,18 +335,19 @@ def _with_booking_note(answer: Decision, text: str, customer: CustomerProfile | 
     return replace(answer, reply=reply, signals=answer.signals + (note.signal,))
 
 
-def _last_customer_message(history: tuple[Turn, ...], turns: int = 2) -> str | None:
+def _customer_said(history: tuple[Turn, ...]) -> list[str]:
+    return [turn.text for turn in history if getattr(turn, "author", None) == "customer" and getattr(turn, "text", "")]
+
+
+def _recent_customer_messages(history: tuple[Turn, ...], turns: int = 2) -> str | None:
     """The customer's last messages, oldest first: a run of follow-ups ("how much is it?", "and how
     do I sign up?") takes its subject from the message before them."""
-    said = [turn.text for turn in history if getattr(turn, "author", None) == "customer" and getattr(turn, "text", "")]
-    return " ".join(said[-turns:]) or None
+    return " ".join(_customer_said(history)[-turns:]) or None
 
 
 def _first_customer_message(history: tuple[Turn, ...]) -> str | None:
-    for turn in history:
-        if getattr(turn, "author", None) == "customer" and getattr(turn, "text", ""):
-            return turn.text
-    return None
+    said = _customer_said(history)
+    return said[0] if said else None
 
 
 def _load_knowledge_base() -> KnowledgeBase:

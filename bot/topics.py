@@ -40,9 +40,9 @@ _CONTINUES = re.compile(
 # Words pointing back at what was just discussed ("what carrier do I need for him?").
 _REFERS_BACK = re.compile(r"\b(him|her|them|this one|that one|the same|ele|ela|dele|dela|lo|la|los|las|ihn|ihm|lui|lei|"
                           r"hem|haar|ihr|eux|elles)\b")
-# Pronouns that stand for what was just discussed ("how much is it?", "where do I send them?").
-_STANDS_FOR_IT = re.compile(r"\b(it|its|them|they|that|those|these|this|one|lo|la|los|las|le|les|eso|isso|isto|"
-                            r"das|es|ihn|sie|ca|cela|ce|ne|dat|het|die)\b")
+# Pronouns that stand for what was just discussed ("how much is it?"), besides those of _REFERS_BACK.
+_STANDS_FOR_IT = re.compile(r"\b(it|its|they|that|those|these|this|one|le|les|eso|isso|isto|"
+                            r"das|es|sie|ca|cela|ce|ne|dat|het|die)\b")
 # Words announcing a new subject ("totally unrelated, but...", "otra cosa", "btw").
 _NEW_SUBJECT = re.compile(r"\b(unrelated|another question|different question|other question|other thing|something else|"
                           r"by the way|btw|change of subject|otra cosa|otra pregunta|outra coisa|outra pergunta|"
@@ -82,16 +82,12 @@ def question_part(folded: str) -> str | None:
     return " ".join(questions or sentences[-1:])
 
 
-_OPENING_MARKS = "¿¡\"'(«“ "
-
-
 def continues_the_subject(folded: str, words: int) -> bool:
     """A message that leans on the previous one for its subject: it starts as a continuation
     ("and ...", "y ...") or stands a pronoun for it ("how much is it?", "it's a black Samsonite with a
     yellow ribbon"), and announces nothing new."""
     if words > CONTEXT_MESSAGE_WORDS or _NEW_SUBJECT.search(folded):
         return False
-    folded = folded.lstrip(_OPENING_MARKS)
     return bool(_CONTINUES.match(folded) or _STANDS_FOR_IT.search(folded) or _REFERS_BACK.search(folded))
 
 
@@ -113,7 +109,6 @@ def topic_shares(probabilities: dict[str, float]) -> dict[str, float]:
 def follow_up_strength(folded: str, words: int) -> float:
     """How much a message reads as a continuation: 1 for "and for my cat?" or "it's LT-22950",
     0.5 for any other short message, 0 for a long one (a new request stands on its own)."""
-    folded = folded.lstrip(_OPENING_MARKS)
     if words > SHORT_MESSAGE_WORDS:
         return 0.0
     if (words <= 4 and _CONTINUES.match(folded)) or words <= 3:
@@ -132,7 +127,6 @@ def choose_topic(probabilities: dict[str, float], folded: str, words: int,
     ("car payment", "vacation days"), so no topic reading overrides it. `mentions_travel`: the message
     names a trip, flight, booking...: after an unanswered question it is not taken for a continuation
     of that question ("and will the balance for my trip be taken from the new card?")."""
-    folded = folded.lstrip(_OPENING_MARKS)   # "¿y dónde ...?" continues like "y dónde ...?"
     shares = topic_shares(probabilities)
     if outside_domain and not (previous_topic and follow_up_strength(folded, words) >= 1.0):
         best_topic = max((k for k in shares if k in TOPICS), key=shares.get, default=None)

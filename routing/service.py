@@ -108,20 +108,34 @@ def unstorable(text: str) -> bool:
     return False
 
 
-def storable_text(text: str) -> str:
-    """A message as it is stored: trimmed, card numbers masked (ValueError if it cannot be stored).
+_REFUSALS = {"empty": "a message needs some text",
+             "too_long": f"messages are limited to {MAX_MESSAGE_CHARS} characters",
+             "bad_text": "a message cannot contain NUL or unpaired surrogate characters"}
+
+
+def text_refusal(text: str) -> str | None:
+    """Why a message cannot be stored ("empty", "too_long", "bad_text"), or None: the one rule every
+    channel checks before it answers its sender, and the service checks again before it stores.
 
     The size limit applies to the words as written: masking makes a card number a few characters
     longer, and a message the sender was allowed to send must not turn unstorable on the way in.
     """
     text = text.strip()
     if not text:
-        raise ValueError("a message needs some text")
+        return "empty"
     if len(text) > MAX_MESSAGE_CHARS:
-        raise ValueError(f"messages are limited to {MAX_MESSAGE_CHARS} characters")
+        return "too_long"
     if unstorable(text):
-        raise ValueError("a message cannot contain NUL or unpaired surrogate characters")
-    return mask_card_numbers(text)
+        return "bad_text"
+    return None
+
+
+def storable_text(text: str) -> str:
+    """A message as it is stored: trimmed, card numbers masked (ValueError if it cannot be stored)."""
+    refusal = text_refusal(text)
+    if refusal:
+        raise ValueError(_REFUSALS[refusal])
+    return mask_card_numbers(text.strip())
 
 
 class CaseNotFound(LookupError):
@@ -497,12 +511,9 @@ class RoutingService:
         customer = await session.get(Customer, customer_id)
         if customer is None or customer.external_id is None:
             return None
-        bookings: tuple[BookingFacts, ...] = ()
-        if customer.account_id:
-            # Only a verified identity has an external id, hence an account: one query for all its bookings.
-            rows = (await session.exec(select(DemoBooking).where(
-                DemoBooking.account_id == customer.account_id).order_by(DemoBooking.reference))).all()
-            bookings = tuple(BookingFacts(row.reference, row.summary, row.departure, row.status) for row in rows)
+        # Only a verified identity has an external id, hence an account.
+        bookings = tuple(BookingFacts(row.reference, row.summary, row.departure, row.status)
+                         for row in await self._bookings_of(session, customer.account_id))
         return CustomerProfile(name=customer.name, tier=customer.tier,
                                booking=bookings[0].reference if bookings else None,
                                account_id=customer.account_id, verified=True, bookings=bookings)
@@ -553,6 +564,14 @@ class RoutingService:
         return (await session.exec(select(Message).where(
             Message.conversation_id == conversation_id, Message.client_id == client_id,
             col(Message.author).in_(authors)))).first()
+
+    @staticmethod
+    async def _bookings_of(session: AsyncSession, account_id: str | None) -> Sequence[DemoBooking]:
+        """The account's bookings, in reference order (the first is the one a card shows)."""
+        if not account_id:
+            return ()
+        return (await session.exec(select(DemoBooking).where(
+            DemoBooking.account_id == account_id).order_by(DemoBooking.reference))).all()
 
     async def _take_seq(self, session: AsyncSession, conversation_id: str) -> int:
         """The conversation's next message number. The update locks the conversation row until commit,
@@ -651,10 +670,8 @@ class RoutingService:
     async def _view(self, session: AsyncSession, case: Case, recent: int = CARD_RECENT_MESSAGES) -> CaseView:
         conversation = await session.get(Conversation, case.conversation_id)
         customer = await session.get(Customer, conversation.customer_id)
-        booking = None
-        if customer and customer.account_id:
-            booking = (await session.exec(select(DemoBooking.reference).where(
-                DemoBooking.account_id == customer.account_id).order_by(DemoBooking.reference))).first()
+        bookings = await self._bookings_of(session, customer.account_id if customer else None)
+        booking = bookings[0].reference if bookings else None
         messages: tuple[MessageView, ...] = ()
         if recent:
             rows = (await session.exec(select(Message).where(

@@ -9,22 +9,10 @@ from routing.lifecycle import CaseMove, IllegalMove, next_state
 from routing.models import CaseState
 from routing.service import CaseNotFound, VerifiedIdentity
 from routing.views import StaffMember
+from tests.routing.cases import handed_over, say
 
 ANA = StaffMember("desk:ana", "Ana", "desk")
 BRUNO = StaffMember("desk:bruno", "Bruno", "desk")
-
-
-async def say(service, conversation_id: str, text: str, client_id: str | None = None):
-    receipt = await service.receive(conversation_id, text, client_id)
-    await service.respond(conversation_id)
-    return receipt
-
-
-async def handed_over(service) -> tuple[str, int]:
-    chat = await service.start_conversation()
-    await say(service, chat.conversation_id, "I want to talk to a person")
-    [case] = await service.open_cases()
-    return chat.conversation_id, case.id
 
 
 async def test_a_question_llamita_knows_gets_an_answer_and_no_case_for_people(service):

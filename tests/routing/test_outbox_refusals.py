@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from routing.channels import Delivery, PermanentFailure
 from routing.outbox import Outbox
+from routing.views import StaffMember
+from tests.routing.cases import handed_over
 
 
 class RefusingThenAcceptingChannel:
@@ -28,9 +30,7 @@ class RefusingThenAcceptingChannel:
 async def test_a_refused_card_is_parked_and_posted_after_a_restart_once_the_channel_accepts(service):
     channel = RefusingThenAcceptingChannel()
     service.staff_channels = [channel]
-    chat = await service.start_conversation()
-    await service.receive(chat.conversation_id, "I want to talk to a person")
-    await service.respond(chat.conversation_id)
+    _, case_id = await handed_over(service)
     outbox = Outbox(service, [channel])
     await outbox.deliver_due()
     await outbox.deliver_due()
@@ -40,19 +40,13 @@ async def test_a_refused_card_is_parked_and_posted_after_a_restart_once_the_chan
     restarted = Outbox(service, [channel])
     assert await restarted.requeue_refused() == 1
     await restarted.deliver_due()
-    [case] = await service.open_cases()
-    assert channel.cards == [case.id]
+    assert channel.cards == [case_id]
 
 
 async def test_refused_posts_of_closed_cases_stay_parked(service):
-    from routing.views import StaffMember
-
     channel = RefusingThenAcceptingChannel()
     service.staff_channels = [channel]
-    chat = await service.start_conversation()
-    await service.receive(chat.conversation_id, "I want to talk to a person")
-    await service.respond(chat.conversation_id)
+    _, case_id = await handed_over(service)
     await Outbox(service, [channel]).deliver_due()
-    [case] = await service.open_cases()
-    await service.resolve(case.id, StaffMember("desk:ana", "Ana", "desk"))
+    await service.resolve(case_id, StaffMember("desk:ana", "Ana", "desk"))
     assert await Outbox(service, [channel]).requeue_refused() == 0

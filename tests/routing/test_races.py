@@ -12,6 +12,7 @@ from bot.offline import OfflineBrain
 from routing.lifecycle import IllegalMove
 from routing.service import RoutingService
 from routing.views import StaffMember
+from tests.routing.cases import handed_over
 
 ANA = StaffMember("desk:ana", "Ana", "desk")
 BRUNO = StaffMember("desk:bruno", "Bruno", "desk")
@@ -51,16 +52,8 @@ async def test_two_copies_of_one_message_at_once_are_stored_once(service, second
     assert len(await service.messages_after(chat.conversation_id, 0)) == 1
 
 
-async def handed_over(service) -> int:
-    chat = await service.start_conversation()
-    await service.receive(chat.conversation_id, "I want to talk to a person")
-    await service.respond(chat.conversation_id)
-    [case] = await service.open_cases()
-    return case.id
-
-
 async def test_resolving_and_transferring_at_once_lets_exactly_one_happen(service, second_worker):
-    case_id = await handed_over(service)
+    _, case_id = await handed_over(service)
     await service.claim(case_id, ANA)
     results = await asyncio.gather(service.resolve(case_id, ANA),
                                    second_worker.transfer(case_id, "accounts", ANA), return_exceptions=True)
@@ -73,7 +66,7 @@ async def test_resolving_and_transferring_at_once_lets_exactly_one_happen(servic
 
 
 async def test_two_resolves_at_once_tell_the_customer_once(service, second_worker):
-    case_id = await handed_over(service)
+    _, case_id = await handed_over(service)
     await service.claim(case_id, ANA)
     results = await asyncio.gather(service.resolve(case_id, ANA), second_worker.resolve(case_id, ANA),
                                    return_exceptions=True)
@@ -81,7 +74,7 @@ async def test_two_resolves_at_once_tell_the_customer_once(service, second_worke
 
 
 async def test_two_copies_of_one_staff_reply_at_once_are_stored_once(service, second_worker):
-    case_id = await handed_over(service)
+    _, case_id = await handed_over(service)
     await service.claim(case_id, ANA)
     outcomes = await asyncio.gather(service.staff_message(case_id, ANA, "on it", "desk:r1"),
                                     second_worker.staff_message(case_id, ANA, "on it", "desk:r1"))
@@ -89,7 +82,7 @@ async def test_two_copies_of_one_staff_reply_at_once_are_stored_once(service, se
 
 
 async def test_a_colleague_cannot_resolve_or_transfer_a_case_someone_holds(service):
-    case_id = await handed_over(service)
+    _, case_id = await handed_over(service)
     await service.claim(case_id, ANA)
     for act in (service.resolve(case_id, BRUNO), service.transfer(case_id, "accounts", BRUNO)):
         with pytest.raises(IllegalMove, match="Ana has this case"):
@@ -97,7 +90,7 @@ async def test_a_colleague_cannot_resolve_or_transfer_a_case_someone_holds(servi
 
 
 async def test_a_resolved_case_cannot_be_claimed(service):
-    case_id = await handed_over(service)
+    _, case_id = await handed_over(service)
     await service.claim(case_id, ANA)
     await service.resolve(case_id, ANA)
     outcome = await service.claim(case_id, BRUNO)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from routing.channels import Delivery
 from routing.outbox import Outbox
+from tests.routing.cases import handed_over
 
 
 class RecordingChannel:
@@ -22,15 +23,12 @@ class RecordingChannel:
 async def test_the_case_is_found_from_its_card_reference_and_channel(service):
     channel = RecordingChannel()
     service.staff_channels = [channel]
-    chat = await service.start_conversation()
-    await service.receive(chat.conversation_id, "I want to talk to a person")
-    await service.respond(chat.conversation_id)
-    [case] = await service.open_cases()
-    assert await service.case_for_thread("chat", f"card-{case.id}") is None   # not posted yet
+    _, case_id = await handed_over(service)
+    assert await service.case_for_thread("chat", f"card-{case_id}") is None   # not posted yet
     await Outbox(service, [channel]).deliver_due()
 
-    assert await service.case_for_thread("chat", f"card-{case.id}") == case.id
-    assert await service.case_for_thread("chat", f"card-{case.id}", target="room-general") == case.id
-    assert await service.case_for_thread("chat", f"card-{case.id}", target="room-accounts") is None
-    assert await service.case_for_thread("other", f"card-{case.id}") is None
+    assert await service.case_for_thread("chat", f"card-{case_id}") == case_id
+    assert await service.case_for_thread("chat", f"card-{case_id}", target="room-general") == case_id
+    assert await service.case_for_thread("chat", f"card-{case_id}", target="room-accounts") is None
+    assert await service.case_for_thread("other", f"card-{case_id}") is None
     assert await service.case_for_thread("chat", "card-999") is None
