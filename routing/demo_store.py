@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from routing.models import DemoAccount, DemoBooking
 from routing.store import Store
@@ -19,22 +19,24 @@ def demo_accounts(path: Path = DEMO_STORE) -> list[dict]:
 
 async def seed_demo_store(store: Store, path: Path = DEMO_STORE) -> int:
     """Insert the demo accounts that are not there yet; returns how many were added."""
+    accounts = demo_accounts(path)
+    try:
+        return await store.write(_seed, accounts)
+    except IntegrityError:
+        # Another worker seeded the same accounts at the same moment: theirs are as good as ours.
+        return 0
+
+
+def _seed(session: Session, accounts: list[dict]) -> int:
+    existing = set(session.exec(select(DemoAccount.id)).all())
     added = 0
-    async with store.session() as session:
-        existing = set((await session.exec(select(DemoAccount.id))).all())
-        for account in demo_accounts(path):
-            if account["id"] in existing:
-                continue
-            session.add(DemoAccount(id=account["id"], customer_external_id=account["customer"],
-                                    name=account["name"], email=account.get("email"),
-                                    tier=account.get("tier", "standard")))
-            for booking in account.get("bookings", []):
-                session.add(DemoBooking(account_id=account["id"], **booking))
-            added += 1
-        try:
-            await session.commit()
-        except IntegrityError:
-            # Another worker seeded the same accounts at the same moment: theirs are as good as ours.
-            await session.rollback()
-            return 0
+    for account in accounts:
+        if account["id"] in existing:
+            continue
+        session.add(DemoAccount(id=account["id"], customer_external_id=account["customer"], name=account["name"],
+                                email=account.get("email"), tier=account.get("tier", "standard")))
+        session.flush()   # the account before its bookings (they refer to it)
+        for booking in account.get("bookings", []):
+            session.add(DemoBooking(account_id=account["id"], **booking))
+        added += 1
     return added

@@ -11,7 +11,7 @@ import random
 from datetime import timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from routing.channels import Delivery, PermanentFailure, RetryLater, StaffChannel
 from routing.lifecycle import WITH_PEOPLE
@@ -60,13 +60,13 @@ class Outbox:
         Refusals like `not_in_channel` are usually set-up mistakes an operator fixes and then restarts
         for; the cases they hid must then reach the channel.
         """
-        async with self.service.store.session() as session:
+        def requeue(session: Session) -> int:
             open_cases = select(Case.id).where(col(Case.state).in_([s.value for s in WITH_PEOPLE]))
-            result = await session.exec(
+            return session.execute(
                 update(StaffPost).where(StaffPost.status == "failed", col(StaffPost.case_id).in_(open_cases))
-                .values(status="pending", attempts=0, next_attempt_at=self.service.clock()))
-            await session.commit()
-            return result.rowcount
+                .values(status="pending", attempts=0, next_attempt_at=self.service.clock())).rowcount
+
+        return await self.service.store.write(requeue)
 
     def stop(self) -> None:
         """Finish the round under way (a cancelled delivery could be sent but not recorded), then end."""
@@ -76,9 +76,8 @@ class Outbox:
     async def deliver_due(self) -> int:
         """One round: deliver every post that is due and whose case has nothing older pending."""
         store, now = self.service.store, self.service.clock()
-        async with store.session() as session:
-            pending = (await session.exec(select(StaffPost).where(StaffPost.status == "pending")
-                                          .order_by(StaffPost.id))).all()
+        pending = await store.read(lambda session: session.exec(
+            select(StaffPost).where(StaffPost.status == "pending").order_by(StaffPost.id)).all())
         blocked: set[tuple[int, str]] = set()   # (case, channel) pairs waiting on an earlier post
         deliveries = []
         for post in pending:
@@ -94,12 +93,10 @@ class Outbox:
 
     async def _deliver(self, post: StaffPost) -> bool:
         service, now = self.service, self.service.clock()
-        async with service.store.session() as session:
-            leased = (await session.exec(
-                update(StaffPost).where(col(StaffPost.id) == post.id, StaffPost.status == "pending",
-                                        StaffPost.next_attempt_at == post.next_attempt_at)
-                .values(next_attempt_at=now + LEASE, attempts=StaffPost.attempts + 1))).rowcount == 1
-            await session.commit()
+        leased = await service.store.write(lambda session: session.execute(
+            update(StaffPost).where(col(StaffPost.id) == post.id, StaffPost.status == "pending",
+                                    StaffPost.next_attempt_at == post.next_attempt_at)
+            .values(next_attempt_at=now + LEASE, attempts=StaffPost.attempts + 1)).rowcount == 1)
         if not leased:
             return False
         attempt = post.attempts + 1
@@ -123,11 +120,13 @@ class Outbox:
         return True
 
     async def _delivery(self, post: StaffPost, attempt: int) -> Delivery:
-        async with self.service.store.session() as session:
-            thread = (await session.exec(select(StaffThread).where(
+        def read(session: Session):
+            thread = session.exec(select(StaffThread).where(
                 StaffThread.case_id == post.case_id, StaffThread.channel == post.channel)
-                .order_by(col(StaffThread.id).desc()))).first()
-            message = await session.get(Message, post.message_id) if post.message_id else None
+                .order_by(col(StaffThread.id).desc())).first()
+            return thread, session.get(Message, post.message_id) if post.message_id else None
+
+        thread, message = await self.service.store.read(read)
         case = await self.service.case(post.case_id)
         card_ref = thread.card_ref if thread else None
         target = post.target if post.kind == "card" or thread is None else thread.target
@@ -138,17 +137,17 @@ class Outbox:
                         attempt=attempt)
 
     async def _reschedule(self, post: StaffPost, seconds: float, error: str, attempts: int) -> None:
-        async with self.service.store.session() as session:
-            await session.exec(update(StaffPost).where(col(StaffPost.id) == post.id).values(
+        await self.service.store.write(lambda session: session.execute(
+            update(StaffPost).where(col(StaffPost.id) == post.id).values(
                 next_attempt_at=self.service.clock() + timedelta(seconds=seconds), last_error=error,
-                attempts=attempts))
-            await session.commit()
+                attempts=attempts)))
 
     async def _finish(self, post: StaffPost, status: str, reference: str | None, error: str | None) -> None:
-        async with self.service.store.session() as session:
-            await session.exec(update(StaffPost).where(col(StaffPost.id) == post.id).values(
+        def finish(session: Session) -> None:
+            session.execute(update(StaffPost).where(col(StaffPost.id) == post.id).values(
                 status=status, external_ref=reference, last_error=error))
             if status == "sent" and post.kind == "card" and reference:
                 session.add(StaffThread(case_id=post.case_id, channel=post.channel, target=post.target,
                                         card_ref=reference, created_at=self.service.clock()))
-            await session.commit()
+
+        await self.service.store.write(finish)

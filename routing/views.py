@@ -26,6 +26,16 @@ class MessageView:
     translation: str | None = None
     client_id: str | None = None     # the sender's own id for the message, so a sender can match its echo
 
+    def to_event(self) -> dict:
+        """As a live event carries it (JSON), so a socket can show it without reading it back."""
+        return {"seq": self.seq, "author": self.author, "name": self.name, "text": self.text,
+                "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id}
+
+    @classmethod
+    def from_event(cls, data: dict) -> "MessageView":
+        return cls(int(data["seq"]), data["author"], data.get("name"), data["text"],
+                   datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"))
+
     @classmethod
     def of(cls, message: Message, agent_name: str) -> "MessageView":
         name = message.author_name or (agent_name if message.author == Author.BOT else None)

@@ -66,9 +66,8 @@ async def prepared_store(url: str) -> Store:
     store = Store(url)
     await store.migrate()
     if not store.is_sqlite:
-        async with store.engine.begin() as connection:
-            await connection.execute(text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES) + " RESTART IDENTITY CASCADE"))
+        await store.write(lambda session: session.execute(text(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES) + " RESTART IDENTITY CASCADE")))
     await seed_demo_store(store)
     return store
 

@@ -108,8 +108,7 @@ async def test_a_signed_in_customer_with_a_stolen_card_has_their_account_frozen(
     [case] = await service.open_cases()
     assert (case.reason, case.team) == ("security", "technical")
     assert case.actions[0] == {"action": "freeze_account", "done": True, "account": "ACC-1001"}
-    async with store.session() as session:
-        assert (await session.get(DemoAccount, "ACC-1001")).frozen
+    assert (await store.read(lambda session: session.get(DemoAccount, "ACC-1001"))).frozen
 
 
 async def test_card_numbers_are_masked_before_they_are_stored(service):

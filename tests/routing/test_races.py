@@ -36,11 +36,11 @@ async def test_two_first_messages_at_once_open_one_case(service, second_worker):
     await asyncio.gather(service.receive(chat.conversation_id, "hello"),
                          second_worker.receive(chat.conversation_id, "anyone there?"))
     messages = await service.messages_after(chat.conversation_id, 0)
-    async with service.store.session() as session:
-        from sqlmodel import select
+    from sqlmodel import select
 
-        from routing.models import Case
-        cases = (await session.exec(select(Case).where(Case.conversation_id == chat.conversation_id))).all()
+    from routing.models import Case
+    cases = await service.store.read(lambda session: session.exec(
+        select(Case).where(Case.conversation_id == chat.conversation_id)).all())
     assert len(cases) == 1 and [m.seq for m in messages] == [1, 2]
 
 

@@ -107,9 +107,9 @@ async def test_a_refusal_retrying_cannot_fix_is_not_retried(llamita, stand_in, s
     await stand_in.wait_for("chat.postMessage", answered=None)
 
     async def slack_post():
-        async with llamita.runtime.store.session() as db:
-            [post] = (await db.exec(select(StaffPost).where(StaffPost.channel == "slack"))).all()
-            return post if post.status != "pending" else None
+        [post] = await llamita.runtime.store.read(
+            lambda db: db.exec(select(StaffPost).where(StaffPost.channel == "slack")).all())
+        return post if post.status != "pending" else None
 
     post = await eventually(slack_post)
     assert post.status == "failed" and "channel_not_found" in post.last_error   # the outbox won't pick it again

@@ -76,8 +76,8 @@ async def test_two_simultaneous_claims_on_two_workers_exactly_one_wins(llamita, 
         assert [a.status for a in answers] == [200, 200]
         await asyncio.gather(llamita.channel.drain(), other.channel.drain())
 
-        async with llamita.runtime.store.session() as db:
-            claims = (await db.exec(select(Claim).where(Claim.case_id == case_id))).all()
+        claims = await llamita.runtime.store.read(
+            lambda db: db.exec(select(Claim).where(Claim.case_id == case_id)).all())
         assert len(claims) == 1
         winner = claims[0].staff_id.removeprefix("slack:")
         loser = BRUNO if winner == ANA else ANA

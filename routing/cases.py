@@ -1,0 +1,257 @@
+"""The moves of a case in the database: hand-over, claim, staff messages, transfer, resolve.
+
+Each public method of CaseBook is one transaction body (`work(session, ...)`, run by the Store in
+a worker thread). Every move is one conditional UPDATE checked against routing/lifecycle.py, so
+of two moves at once (two claims, a resolve and a transfer, two workers) exactly one happens. The
+posts that tell staff channels about a move are queued in the same transaction (the outbox).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.decision import CustomerProfile, Decision
+from bot.status_lines import status_line
+from routing import conversations
+from routing.config import OperatorConfig, TeamConfig
+from routing.lifecycle import CaseMove, IllegalMove, next_state
+from routing.models import Author, Case, CaseEvent, CaseState, Claim, DemoAccount, StaffPost
+from routing.store import Rollback
+from routing.views import CaseView, MessageView, StaffMember
+
+MAX_CASE_ID = 2**31 - 1     # case ids are the database's 32-bit integers
+STAFF_SIDE = (Author.STAFF.value, Author.NOTE.value)
+
+# Where a team's cases go: (staff channel name, that platform's channel id) for each channel that has one.
+Targets = Callable[[TeamConfig], Iterable[tuple[str, str]]]
+
+
+class CaseNotFound(LookupError):
+    pass
+
+
+class CaseChanged(IllegalMove):
+    """Someone else changed the case between reading it and acting on it (another click, another worker)."""
+
+    def __init__(self, state: str, move: CaseMove):
+        super().__init__(state, move)
+        self.args = (f"the case changed meanwhile (it was {state}); look again",)
+
+
+class NotYours(IllegalMove):
+    """A staff action on a case a colleague holds: take it over first."""
+
+    def __init__(self, message: str):
+        ValueError.__init__(self, message)
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    won: bool
+    case: CaseView
+    holder_name: str | None    # who has it (the winner, or whoever had it already)
+    line: MessageView | None = None   # the "Ana joined" line the customer gets when won
+
+
+@dataclass(frozen=True)
+class StaffMessageOutcome:
+    message: MessageView | None
+    to_customer: bool          # False: kept as an internal note
+    duplicate: bool = False
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A case after a staff move, and the status line the customer got."""
+    case: CaseView
+    line: MessageView
+
+
+class CaseBook:
+    def __init__(self, operator: OperatorConfig, targets: Targets, clock: Callable[[], datetime],
+                 view: Callable[[Session, Case], CaseView]):
+        self.operator = operator
+        self.targets = targets
+        self.clock = clock
+        self.view = view
+
+    # ------------------------------------------------------------------ reading a case
+
+    def get(self, session: Session, case_id: int | None) -> Case:
+        # An id beyond the database's integers (a typed "/llamita resolve 99999999999999999999") names no
+        # case; asking PostgreSQL for it would be an error, not an answer.
+        known = case_id is not None and 0 < case_id <= MAX_CASE_ID
+        case = session.get(Case, case_id) if known else None
+        if case is None:
+            raise CaseNotFound(f"no case {case_id}")
+        return case
+
+    # ------------------------------------------------------------------ Llamita hands over
+
+    def hand_over(self, session: Session, case_id: int, decision: Decision, profile: CustomerProfile | None) -> None:
+        """Move the case to the people, run the brain's tools, and queue its card for every staff channel."""
+        case = self.get(session, case_id)
+        known_teams = {team.id for team in self.operator.teams}
+        self.move(session, case, CaseMove.HAND_OVER, reason=decision.reason, summary=decision.summary,
+                  team=decision.team if decision.team in known_teams else self.operator.fallback_team,
+                  handed_over_at=self.clock())
+        actions = json.loads(case.actions)
+        for tool in decision.tools:
+            actions.append(self._run_tool(session, tool.name, profile))
+        case.actions = json.dumps(actions)
+        self.event(session, case.id, "handed_over", None, {
+            "reason": case.reason, "team": case.team, "explanation": decision.explain(),
+            "signals": [signal.name for signal in decision.signals]})
+        self.queue_cards(session, case)
+
+    def _run_tool(self, session: Session, name: str, profile: CustomerProfile | None) -> dict:
+        if name == "freeze_account":
+            # Only the verified profile's account: never an id the brain took from what the customer typed.
+            account_id = profile.account_id if profile else None
+            account = session.get(DemoAccount, account_id) if account_id else None
+            if account is None:
+                return {"action": "freeze_account", "done": False, "why": "no account linked to this chat"}
+            account.frozen, account.frozen_at = True, self.clock()
+            account.frozen_reason = "security hand-over"
+            return {"action": "freeze_account", "done": True, "account": account.id}
+        return {"action": name, "done": False, "why": "unknown action"}
+
+    # ------------------------------------------------------------------ staff moves
+
+    def claim(self, session: Session, case_id: int, staff: StaffMember, take_over: bool) -> ClaimOutcome:
+        """Exactly one of several simultaneous claims wins; the others learn who has the case."""
+        now = self.clock()
+        case = self.get(session, case_id)
+        previous = case.claimed_by
+        mine = case.state == CaseState.CLAIMED.value and previous == staff.id
+        claimable = case.state == CaseState.WAITING.value or (case.state == CaseState.CLAIMED.value and take_over)
+        try:
+            if mine or not claimable:
+                raise CaseChanged(case.state, CaseMove.CLAIM)
+            self.move(session, case, CaseMove.CLAIM, claimed_by=staff.id, claimed_by_name=staff.name, claimed_at=now)
+        except CaseChanged:
+            session.refresh(case)   # nothing was written: see who has it now
+            # Claiming what you already hold (a double click, a retry) is a success, not a conflict.
+            already_mine = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
+            return ClaimOutcome(already_mine, self.view(session, case), case.claimed_by_name)
+        if previous:
+            self._release_claims(session, case_id, "taken over", now)
+        session.add(Claim(case_id=case_id, staff_id=staff.id, staff_name=staff.name, channel=staff.channel,
+                          claimed_at=now))
+        self.event(session, case.id, "taken_over" if previous else "claimed", staff,
+                   {"from": previous} if previous else {})
+        team = self.operator.team(case.team or self.operator.fallback_team)
+        line = self._line(session, case, status_line("joined", case.language, name=staff.name, team=team.name))
+        self.queue_to_threads(session, case.id, "card_update")
+        return ClaimOutcome(True, self.view(session, case), staff.name, line)
+
+    def staff_message(self, session: Session, case_id: int, staff: StaffMember, text: str,
+                      external_id: str | None) -> StaffMessageOutcome:
+        """A reply from the claimer goes to the customer; anyone else's words stay an internal note."""
+        case = self.get(session, case_id)
+        seq = conversations.take_seq(session, case.conversation_id)
+        if external_id and (seen := conversations.seen_client_id(session, case.conversation_id, external_id,
+                                                                 STAFF_SIDE)):
+            raise Rollback(  # gives back the number taken above
+                StaffMessageOutcome(MessageView.of(seen, self.operator.agent_name),
+                                               seen.author == Author.STAFF, duplicate=True))
+        session.refresh(case)  # who holds it now, after the lock
+        to_customer = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
+        message_id, view = conversations.append(
+            session, case.conversation_id, Author.STAFF if to_customer else Author.NOTE, text, self.clock(),
+            case_id=case.id, seq=seq, client_id=external_id, author_id=staff.id, author_name=staff.name,
+            agent_name=self.operator.agent_name)
+        # Mirror it to the case's other staff channels (a desk reply shows in the Slack thread too).
+        self.queue_to_threads(session, case.id, "message", message_id, skip_channel=staff.channel)
+        return StaffMessageOutcome(view, to_customer, conversation_id=case.conversation_id)
+
+    def close(self, session: Session, case_id: int, staff: StaffMember, move: CaseMove) -> Moved:
+        case = self.get(session, case_id)
+        self.require_holder(case, staff, "resolve")
+        now = self.clock()
+        self.move(session, case, move, closed_at=now)
+        self._release_claims(session, case_id, move.value, now)
+        self.event(session, case.id, "resolved" if move is CaseMove.RESOLVE else "abandoned", staff, {})
+        line = self._line(session, case, status_line("resolved", case.language, name=staff.name))
+        self.queue_to_threads(session, case.id, "card_update")
+        return Moved(self.view(session, case), line)
+
+    def transfer(self, session: Session, case_id: int, team_id: str, staff: StaffMember) -> Moved:
+        if team_id not in {team.id for team in self.operator.teams}:
+            raise ValueError(f"unknown team {team_id!r}")
+        case = self.get(session, case_id)
+        self.require_holder(case, staff, "transfer")
+        self.queue_to_threads(session, case.id, "card_update")  # the old card shows where it went
+        old_team = case.team
+        self.move(session, case, CaseMove.TRANSFER, team=team_id, claimed_by=None, claimed_by_name=None,
+                  claimed_at=None)
+        self._release_claims(session, case_id, "transferred", self.clock())
+        self.event(session, case.id, "transferred", staff, {"from": old_team, "to": team_id})
+        line = self._line(session, case, status_line("transferred", case.language,
+                                                     team=self.operator.team(team_id).name))
+        self.queue_cards(session, case)
+        return Moved(self.view(session, case), line)
+
+    @staticmethod
+    def require_holder(case: Case, staff: StaffMember, doing: str) -> None:
+        if case.state == CaseState.CLAIMED.value and case.claimed_by != staff.id:
+            raise NotYours(f"{case.claimed_by_name or 'a colleague'} has this case; take it over to {doing} it")
+
+    def move(self, session: Session, case: Case, move: CaseMove, **values) -> None:
+        """Apply a lifecycle move only if nobody changed the case since it was read (any database, any worker)."""
+        new_state = next_state(case.state, move)
+        session.flush()
+        moved = session.execute(
+            update(Case).where(col(Case.id) == case.id, col(Case.state) == case.state,
+                               col(Case.team).is_not_distinct_from(case.team),
+                               col(Case.claimed_by).is_not_distinct_from(case.claimed_by))
+            .values(state=new_state.value, **values).execution_options(synchronize_session=False))
+        if moved.rowcount != 1:
+            raise CaseChanged(case.state, move)
+        session.refresh(case)
+
+    # ------------------------------------------------------------------ history and the outbox
+
+    def event(self, session: Session, case_id: int, kind: str, staff: StaffMember | None, detail: dict) -> None:
+        session.add(CaseEvent(case_id=case_id, kind=kind, actor=staff.id if staff else None,
+                              detail=json.dumps(detail), at=self.clock()))
+
+    def _line(self, session: Session, case: Case, text: str) -> MessageView:
+        """A status line the customer sees ("Ana joined", "resolved")."""
+        return conversations.append(session, case.conversation_id, Author.SYSTEM, text, self.clock(),
+                                    case_id=case.id, agent_name=self.operator.agent_name)[1]
+
+    def _release_claims(self, session: Session, case_id: int, because: str, at: datetime) -> None:
+        session.execute(update(Claim).where(col(Claim.case_id) == case_id, col(Claim.released_at).is_(None))
+                        .values(released_at=at, released_because=because))
+
+    def queue_cards(self, session: Session, case: Case) -> None:
+        team = self.operator.team(case.team or self.operator.fallback_team)
+        now = self.clock()
+        for channel, target in self.targets(team):
+            session.add(StaffPost(case_id=case.id, channel=channel, target=target, kind="card",
+                                  created_at=now, next_attempt_at=now))
+
+    def queue_to_threads(self, session: Session, case_id: int, kind: str, message_id: int | None = None,
+                         now: datetime | None = None, skip_channel: str | None = None) -> bool:
+        """Queue a post for every staff channel where this case has (or is getting) a card."""
+        now = now or self.clock()
+        rows = session.execute(select(StaffPost.channel, StaffPost.target).where(
+            StaffPost.case_id == case_id, StaffPost.kind == "card").order_by(col(StaffPost.id).desc())).all()
+        newest_target: dict[str, str] = {}
+        for channel, target in rows:
+            newest_target.setdefault(channel, target)
+        queued = False
+        for channel, target in newest_target.items():
+            if channel == skip_channel:
+                continue
+            session.add(StaffPost(case_id=case_id, channel=channel, target=target, kind=kind, message_id=message_id,
+                                  created_at=now, next_attempt_at=now))
+            queued = True
+        return queued
