@@ -209,6 +209,15 @@ class SlackCredentials:
 
 
 @dataclass(frozen=True)
+class ChatLimits:
+    """What the web chat lets one address, and one worker, open (0 turns a limit off)."""
+    connections: int = 10_000               # open chat sockets per worker
+    connections_per_address: int = 200      # open chat sockets per client address (offices share one)
+    new_conversations_per_minute: int = 60  # per client address, with a burst of as many
+    trust_forwarded_for: bool = False       # behind a proxy: the client address is X-Forwarded-For's last hop
+
+
+@dataclass(frozen=True)
 class Settings:
     operator: OperatorConfig
     database_url: str
@@ -223,6 +232,7 @@ class Settings:
     slack: SlackCredentials | None = None
     redis_url: str | None = None
     demo_sign_in: bool = False   # /chat/demo-identity signs anyone in as a demo customer: demo config only
+    chat_limits: ChatLimits = field(default_factory=ChatLimits)
     missing: tuple[str, ...] = field(default=())  # integrations that are off, with how to turn them on
 
     @property
@@ -267,6 +277,19 @@ def _persistent_secret(path: Path, given: str | None) -> tuple[str, bool]:
     return value, True
 
 
+def _number(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} cannot be negative (0 turns the limit off), got {value}")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None = None) -> Settings:
     env = os.environ if env is None else env
     config_path = config_path or (Path(env["LLAMITA_CONFIG"]) if env.get("LLAMITA_CONFIG") else None)
@@ -287,10 +310,14 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
     else:
         missing.append("Slack: off. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
                        "Socket Mode) after creating the app from manifest.yml; see README, 'Connect Slack'.")
-    try:
-        port = int(env.get("LLAMITA_PORT", "8080"))
-    except ValueError:
-        raise ConfigError(f"LLAMITA_PORT must be a number, got {env.get('LLAMITA_PORT')!r}") from None
+    port = _number(env, "LLAMITA_PORT", 8080)
+    defaults = ChatLimits()
+    chat_limits = ChatLimits(
+        connections=_number(env, "LLAMITA_MAX_CONNECTIONS", defaults.connections),
+        connections_per_address=_number(env, "LLAMITA_MAX_CONNECTIONS_PER_ADDRESS", defaults.connections_per_address),
+        new_conversations_per_minute=_number(env, "LLAMITA_NEW_CONVERSATIONS_PER_MINUTE",
+                                             defaults.new_conversations_per_minute),
+        trust_forwarded_for=env.get("LLAMITA_TRUST_FORWARDED_FOR", "0") == "1")
     return Settings(
         operator=operator,
         database_url=database_url_from(env.get("DATABASE_URL"), data_dir),
@@ -305,5 +332,6 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         slack=slack,
         redis_url=env.get("REDIS_URL") or None,
         demo_sign_in=env.get("LLAMITA_DEMO_SIGN_IN", "1" if using_demo else "0") == "1",
+        chat_limits=chat_limits,
         missing=tuple(missing),
     )

@@ -14,9 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlmodel import Session
 
 from bot.decision import BookingFacts, CustomerProfile, Decision, Turn
@@ -32,7 +30,7 @@ from routing.models import (
     DemoBooking,
     Message,
 )
-from routing.store import Rollback
+from routing.store import Raw, Rollback
 from routing.views import MessageView
 
 MESSAGE = Message.__table__
@@ -75,6 +73,7 @@ class Stored:
     case_id: int | None
     with_people: bool
     posts_queued: bool = False
+    pending: "Pending | None" = None  # for Llamita to answer it: loaded with it, when it is next in line
 
     @property
     def duplicate(self) -> bool:
@@ -100,49 +99,51 @@ class Pending:
 # ---------------------------------------------------------------------- opening and resuming
 
 def start(session: Session, identity: Identity | None, token_hash: str, channel: str, now: datetime) -> Opened:
-    customer_id, name = _customer_for(session, identity, now)
+    sql = Raw(session)
+    customer_id, name = _customer_for(sql, identity, now)
     conversation_id = secrets.token_hex(12)
-    session.execute(insert(CONVERSATION).values(
-        id=conversation_id, customer_id=customer_id, channel=channel, token_hash=token_hash, brain_memory="",
-        last_seq=0, created_at=now, last_seen_at=now))
+    sql.run("INSERT INTO conversation (id, customer_id, channel, token_hash, brain_memory, last_seq, created_at, "
+            "last_seen_at) VALUES (:id, :customer, :channel, :token, '', 0, :now, :now)",
+            id=conversation_id, customer=customer_id, channel=channel, token=token_hash, now=sql.stamp(now))
     return Opened(conversation_id, 0, CaseState.BOT.value, None, name, identity.external_id if identity else None)
 
 
 def resume(session: Session, token_hash: str, now: datetime) -> Opened | None:
-    row = session.execute(
-        select(CONVERSATION.c.id, CONVERSATION.c.last_seq, CUSTOMER.c.name, CUSTOMER.c.external_id)
-        .join_from(CONVERSATION, CUSTOMER, CUSTOMER.c.id == CONVERSATION.c.customer_id)
-        .where(CONVERSATION.c.token_hash == token_hash)).first()
+    sql = Raw(session)
+    row = sql.one("SELECT conversation.id, conversation.last_seq, customer.name, customer.external_id "
+                  "FROM conversation JOIN customer ON customer.id = conversation.customer_id "
+                  "WHERE conversation.token_hash = :token", token=token_hash)
     if row is None:
         return None
-    session.execute(update(CONVERSATION).where(CONVERSATION.c.id == row.id).values(last_seen_at=now))
+    conversation_id, last_seq, name, external_id = row
+    sql.run("UPDATE conversation SET last_seen_at = :now WHERE id = :id", now=sql.stamp(now), id=conversation_id)
     # The open case, or else the last one, so a customer coming back sees "resolved".
-    case = session.execute(select(CASE.c.state, CASE.c.claimed_by_name).where(CASE.c.conversation_id == row.id)
-                           .order_by(CASE.c.state.in_(_OPEN).desc(), CASE.c.id.desc()).limit(1)).first()
-    return Opened(row.id, row.last_seq, case.state if case else CaseState.BOT.value,
-                  case.claimed_by_name if case else None, row.name, row.external_id)
+    case = sql.one('SELECT state, claimed_by_name FROM "case" WHERE conversation_id = :id '
+                   "ORDER BY state IN ('bot', 'waiting', 'claimed') DESC, id DESC LIMIT 1", id=conversation_id)
+    return Opened(conversation_id, last_seq, case[0] if case else CaseState.BOT.value, case[1] if case else None,
+                  name, external_id)
 
 
-def _customer_for(session: Session, identity: Identity | None, now: datetime) -> tuple[int, str | None]:
+def _customer_for(sql: Raw, identity: Identity | None, now: datetime) -> tuple[int, str | None]:
     """The customer row for this identity (one per website id, created on first contact), or a new visitor.
 
-    An upsert: two first hellos of one new signed-in customer at once (two tabs) both find the same row.
+    An upsert: two first hellos of one new signed-in customer at once (two tabs) both find the same row;
+    what the website says now wins, what it leaves out keeps what was known.
     """
     if identity is None:
-        return session.execute(insert(CUSTOMER).values(created_at=now).returning(CUSTOMER.c.id)).scalar_one(), None
-    account = session.execute(select(ACCOUNT.c.id, ACCOUNT.c.name, ACCOUNT.c.tier).where(
-        ACCOUNT.c.customer_external_id == identity.external_id).limit(1)).first()
-    values = {"name": identity.name or (account.name if account else None), "email": identity.email,
-              "tier": identity.tier or (account.tier if account else None),
-              "account_id": account.id if account else None}
-    upsert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(CUSTOMER)
-    upsert = upsert.values(external_id=identity.external_id, created_at=now, **values)
-    # What the website says now wins; what it leaves out keeps what was known.
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[CUSTOMER.c.external_id],
-        set_={column: func.coalesce(upsert.excluded[column], CUSTOMER.c[column]) for column in values})
-    row = session.execute(upsert.returning(CUSTOMER.c.id, CUSTOMER.c.name)).one()
-    return row.id, row.name
+        return sql.value("INSERT INTO customer (created_at) VALUES (:now) RETURNING id", now=sql.stamp(now)), None
+    account = sql.one("SELECT id, name, tier FROM demoaccount WHERE customer_external_id = :id LIMIT 1",
+                      id=identity.external_id)
+    row = sql.one(
+        "INSERT INTO customer (external_id, name, email, tier, account_id, created_at) "
+        "VALUES (:external_id, :name, :email, :tier, :account, :now) "
+        "ON CONFLICT (external_id) DO UPDATE SET name = coalesce(excluded.name, customer.name), "
+        "email = coalesce(excluded.email, customer.email), tier = coalesce(excluded.tier, customer.tier), "
+        "account_id = coalesce(excluded.account_id, customer.account_id) RETURNING id, name",
+        external_id=identity.external_id, name=identity.name or (account[1] if account else None),
+        email=identity.email, tier=identity.tier or (account[2] if account else None),
+        account=account[0] if account else None, now=sql.stamp(now))
+    return row[0], row[1]
 
 
 # ---------------------------------------------------------------------- a customer's message
@@ -150,9 +151,8 @@ def _customer_for(session: Session, identity: Identity | None, now: datetime) ->
 def take_seq(session: Session, conversation_id: str) -> int:
     """The conversation's next message number. The update locks the conversation row until commit,
     so numbers are gap-free and in commit order even when a customer and staff write at once."""
-    return session.execute(
-        update(CONVERSATION).where(CONVERSATION.c.id == conversation_id)
-        .values(last_seq=CONVERSATION.c.last_seq + 1).returning(CONVERSATION.c.last_seq)).scalar_one()
+    return Raw(session).value("UPDATE conversation SET last_seq = last_seq + 1 WHERE id = :id RETURNING last_seq",
+                              id=conversation_id)
 
 
 def seen_client_id(session: Session, conversation_id: str, client_id: str, authors: tuple[str, ...]) -> Message | None:
@@ -161,18 +161,19 @@ def seen_client_id(session: Session, conversation_id: str, client_id: str, autho
         Message.author.in_(authors))).first()
 
 
-def open_case_of(session: Session, conversation_id: str):
+def open_case_of(session: Session, conversation_id: str) -> tuple[int, str] | None:
     """(id, state) of the conversation's open case, or None."""
-    return session.execute(select(CASE.c.id, CASE.c.state).where(
-        CASE.c.conversation_id == conversation_id, CASE.c.state.in_(_OPEN))
-        .order_by(CASE.c.id.desc()).limit(1)).first()
+    return Raw(session).one('SELECT id, state FROM "case" WHERE conversation_id = :id '
+                            "AND state IN ('bot', 'waiting', 'claimed') ORDER BY id DESC LIMIT 1", id=conversation_id)
 
 
 def open_case(session: Session, conversation_id: str, now: datetime) -> int:
-    case_id = session.execute(insert(CASE).values(
-        conversation_id=conversation_id, state=CaseState.BOT.value, sentiment=0.0, summary="", signals="[]",
-        actions="[]", opened_at=now, reminders_sent=0).returning(CASE.c.id)).scalar_one()
-    session.execute(insert(EVENT).values(case_id=case_id, kind="opened", detail="{}", at=now))
+    sql = Raw(session)
+    case_id = sql.value(
+        'INSERT INTO "case" (conversation_id, state, sentiment, summary, signals, actions, opened_at, reminders_sent) '
+        "VALUES (:id, 'bot', 0.0, '', '[]', '[]', :now, 0) RETURNING id", id=conversation_id, now=sql.stamp(now))
+    sql.run("INSERT INTO caseevent (case_id, kind, detail, at) VALUES (:case, 'opened', '{}', :now)",
+            case=case_id, now=sql.stamp(now))
     return case_id
 
 
@@ -181,11 +182,15 @@ def append(session: Session, conversation_id: str, author: Author, text: str, no
            handled: bool = True, author_id: str | None = None, author_name: str | None = None,
            language: str | None = None) -> tuple[int, MessageView]:
     """Insert a message (taking the next number unless given); returns its id and how it is shown."""
+    sql = Raw(session)
     seq = seq if seq is not None else take_seq(session, conversation_id)
-    message_id = session.execute(insert(MESSAGE).values(
-        conversation_id=conversation_id, seq=seq, case_id=case_id, author=author.value, author_id=author_id,
+    message_id = sql.value(
+        "INSERT INTO message (conversation_id, seq, case_id, author, author_id, author_name, text, client_id, "
+        "handled, language, created_at) VALUES (:conversation, :seq, :case, :author, :author_id, :author_name, "
+        ":text, :client_id, :handled, :language, :now) RETURNING id",
+        conversation=conversation_id, seq=seq, case=case_id, author=author.value, author_id=author_id,
         author_name=author_name, text=text, client_id=client_id, handled=handled, language=language,
-        created_at=now).returning(MESSAGE.c.id)).scalar_one()
+        now=sql.stamp(now))
     name = author_name or (agent_name if author is Author.BOT else None)
     return message_id, MessageView(seq, author.value, name, text, now, None,
                                    client_id if author is Author.CUSTOMER else None)
@@ -199,74 +204,80 @@ def receive(session: Session, conversation_id: str, text: str, client_id: str | 
     # messages, the second waits here and then sees what the first stored.
     seq = take_seq(session, conversation_id)
     if client_id is not None:
-        seen = session.execute(select(MESSAGE.c.seq).where(
-            MESSAGE.c.conversation_id == conversation_id, MESSAGE.c.client_id == client_id,
-            MESSAGE.c.author == Author.CUSTOMER.value)).scalar()
+        seen = Raw(session).value("SELECT seq FROM message WHERE conversation_id = :id AND client_id = :client "
+                                  "AND author = 'customer'", id=conversation_id, client=client_id)
         if seen is not None:
             raise Rollback(Stored(None, seen, None, False))   # gives back the number taken above
     case = open_case_of(session, conversation_id)
-    case_id = case.id if case else open_case(session, conversation_id, now)
-    with_people = bool(case) and CaseState(case.state) in WITH_PEOPLE
+    case_id = case[0] if case else open_case(session, conversation_id, now)
+    with_people = bool(case) and CaseState(case[1]) in WITH_PEOPLE
     message_id, view = append(session, conversation_id, Author.CUSTOMER, text, now, case_id=case_id, seq=seq,
                               client_id=client_id, handled=with_people, agent_name="")
-    queued = queue_to_threads(session, case_id, "message", message_id, now) if with_people else False
-    return Stored(view, seq, case_id, with_people, queued)
+    if with_people:
+        return Stored(view, seq, case_id, True, queue_to_threads(session, case_id, "message", message_id, now))
+    # What Llamita needs to answer it, read now while it is at hand (one trip to the database fewer);
+    # only when it is next in line: an older unanswered message is being answered with older context.
+    pending = next_unhandled(session, conversation_id)
+    return Stored(view, seq, case_id, False, pending=pending if pending and pending.message_id == message_id else None)
 
 
 # ---------------------------------------------------------------------- Llamita's turn
 
 def next_unhandled(session: Session, conversation_id: str) -> Pending | None:
-    row = session.execute(
-        select(MESSAGE.c.id, MESSAGE.c.seq, MESSAGE.c.text, MESSAGE.c.case_id, CASE.c.state, CASE.c.signals,
-               CASE.c.topic, CONVERSATION.c.brain_memory, CUSTOMER.c.external_id, CUSTOMER.c.name,
-               CUSTOMER.c.tier, CUSTOMER.c.account_id)
-        .select_from(MESSAGE.join(CASE, CASE.c.id == MESSAGE.c.case_id)
-                     .join(CONVERSATION, CONVERSATION.c.id == MESSAGE.c.conversation_id)
-                     .join(CUSTOMER, CUSTOMER.c.id == CONVERSATION.c.customer_id))
-        .where(MESSAGE.c.conversation_id == conversation_id, MESSAGE.c.author == Author.CUSTOMER.value,
-               MESSAGE.c.handled.is_(False))
-        .order_by(MESSAGE.c.seq).limit(1)).first()
+    sql = Raw(session)
+    row = sql.one(
+        'SELECT message.id, message.seq, message.text, message.case_id, "case".state, "case".signals, "case".topic, '
+        "conversation.brain_memory, customer.external_id, customer.name, customer.tier, customer.account_id "
+        'FROM message JOIN "case" ON "case".id = message.case_id '
+        "JOIN conversation ON conversation.id = message.conversation_id "
+        "JOIN customer ON customer.id = conversation.customer_id "
+        "WHERE message.conversation_id = :id AND message.author = 'customer' AND message.handled = false "
+        "ORDER BY message.seq LIMIT 1", id=conversation_id)
     if row is None:
         return None
-    history = session.execute(
-        select(MESSAGE.c.author, MESSAGE.c.text).where(
-            MESSAGE.c.conversation_id == conversation_id, MESSAGE.c.seq < row.seq,
-            MESSAGE.c.author.in_(_SEEN_BY_BRAIN))
-        .order_by(MESSAGE.c.seq.desc()).limit(HISTORY_TURNS)).all()
+    (message_id, seq, text, case_id, state, signals, topic, memory, external_id, name, tier, account_id) = row
+    history = sql.run("SELECT author, text FROM message WHERE conversation_id = :id AND seq < :seq "
+                      "AND author IN ('customer', 'bot', 'staff') ORDER BY seq DESC LIMIT :n",
+                      id=conversation_id, seq=seq, n=HISTORY_TURNS).fetchall()
     profile = None
-    if row.external_id is not None:   # only a verified identity has an external id, hence an account
-        bookings = bookings_of(session, row.account_id)
-        profile = CustomerProfile(name=row.name, tier=row.tier, booking=bookings[0].reference if bookings else None,
-                                  account_id=row.account_id, verified=True, bookings=bookings)
-    return Pending(row.id, row.seq, row.text, conversation_id, row.case_id, row.state,
-                   tuple(json.loads(row.signals or "[]")), row.topic, row.brain_memory,
-                   tuple(Turn(author, text) for author, text in reversed(history)), profile)
+    if external_id is not None:   # only a verified identity has an external id, hence an account
+        bookings = bookings_of(session, account_id)
+        profile = CustomerProfile(name=name, tier=tier, booking=bookings[0].reference if bookings else None,
+                                  account_id=account_id, verified=True, bookings=bookings)
+    return Pending(message_id, seq, text, conversation_id, case_id, state, tuple(json.loads(signals or "[]")), topic,
+                   memory, tuple(Turn(author, words) for author, words in reversed(history)), profile)
 
 
 def bookings_of(session: Session, account_id: str | None) -> tuple[BookingFacts, ...]:
     """The account's bookings, in reference order (the first is the one a card shows)."""
     if not account_id:
         return ()
-    rows = session.execute(select(BOOKING.c.reference, BOOKING.c.summary, BOOKING.c.departure, BOOKING.c.status)
-                           .where(BOOKING.c.account_id == account_id).order_by(BOOKING.c.reference)).all()
+    rows = Raw(session).run("SELECT reference, summary, departure, status FROM demobooking "
+                            "WHERE account_id = :account ORDER BY reference", account=account_id).fetchall()
     return tuple(BookingFacts(*row) for row in rows)
 
 
 def take_for_answer(session: Session, pending: Pending) -> bool:
-    """Mark the message handled, only if nobody did: of several workers, exactly one answers it."""
-    return session.execute(update(MESSAGE).where(MESSAGE.c.id == pending.message_id, MESSAGE.c.handled.is_(False))
-                           .values(handled=True)).rowcount == 1
+    """Mark the message handled, only if nobody did (of several workers, exactly one answers it) and the
+    brain decided it on the conversation's current memory (an answer to an earlier message since then,
+    here or on another worker, means it must be decided again with what that answer changed)."""
+    return Raw(session).run(
+        "UPDATE message SET handled = true WHERE id = :id AND handled = false "
+        "AND (SELECT brain_memory FROM conversation WHERE id = :conversation) = :memory",
+        id=pending.message_id, conversation=pending.conversation_id, memory=pending.memory).rowcount == 1
 
 
 def remember(session: Session, pending: Pending, decision: Decision) -> None:
     """Keep what the brain learnt from this turn on the conversation, the message and the case."""
-    session.execute(update(CONVERSATION).where(CONVERSATION.c.id == pending.conversation_id).values(
-        brain_memory=decision.memory.to_json(), language=decision.language))
-    session.execute(update(MESSAGE).where(MESSAGE.c.id == pending.message_id).values(language=decision.language))
+    sql = Raw(session)
+    sql.run("UPDATE conversation SET brain_memory = :memory, language = :language WHERE id = :id",
+            memory=decision.memory.to_json(), language=decision.language, id=pending.conversation_id)
+    sql.run("UPDATE message SET language = :language WHERE id = :id", language=decision.language,
+            id=pending.message_id)
     signals = sorted(set(pending.case_signals) | {signal.name for signal in decision.signals})
-    session.execute(update(CASE).where(CASE.c.id == pending.case_id).values(
-        language=decision.language, topic=decision.topic or pending.case_topic, sentiment=decision.sentiment,
-        signals=json.dumps(signals)))
+    sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, signals = :signals '
+            "WHERE id = :id", language=decision.language, topic=decision.topic or pending.case_topic,
+            sentiment=decision.sentiment, signals=json.dumps(signals), id=pending.case_id)
 
 
 # ---------------------------------------------------------------------- reading
@@ -285,6 +296,3 @@ def unhandled_conversations(session: Session) -> list[str]:
         MESSAGE.c.author == Author.CUSTOMER.value, MESSAGE.c.handled.is_(False)).distinct()).scalars())
 
 
-def open_case_state(session: Session, conversation_id: str) -> tuple[int, str] | None:
-    row = open_case_of(session, conversation_id)
-    return (row.id, row.state) if row else None

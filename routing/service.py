@@ -43,7 +43,7 @@ from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
 from routing.models import Author, CaseState, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
 from routing.redact import mask_card_numbers
-from routing.store import Rollback, Store
+from routing.store import Store
 from routing.views import CaseView, MessageView, StaffMember
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class Receipt:
     seq: int
     duplicate: bool            # the same client id was received before: stored once, acknowledged again
     with_people: bool = False  # a person has (or is about to take) the case: Llamita stays quiet
+    pending: Pending | None = None   # hand it to respond(): what Llamita needs, read when it was stored
 
 
 def unstorable(text: str) -> bool:
@@ -171,50 +172,63 @@ class RoutingService:
         if stored.posts_queued:
             self.outbox_ready.set()
         await self._announce(conversation_id, stored.message, to_staff=stored.with_people, case_id=stored.case_id)
-        return Receipt(stored.seq, duplicate=False, with_people=stored.with_people)
+        return Receipt(stored.seq, duplicate=False, with_people=stored.with_people, pending=stored.pending)
 
-    async def respond(self, conversation_id: str) -> None:
-        """Let Llamita act on every customer message it has not handled yet, in order."""
+    async def respond(self, conversation_id: str, pending: Pending | None = None) -> None:
+        """Let Llamita act on every customer message it has not handled yet, in order.
+
+        `pending` is what `receive` returned for the message (saves reading it again); each answer's
+        transaction also reads the next message in line, so a message costs two trips to the database.
+        """
         lock = self._conversation_locks.setdefault(conversation_id, asyncio.Lock())
         async with lock:
-            while (pending := await self.store.read(conversations.next_unhandled, conversation_id)) is not None:
+            if pending is None:
+                pending = await self.store.read(conversations.next_unhandled, conversation_id)
+            while pending is not None:
                 if CaseState(pending.case_state) is not CaseState.BOT:
                     # People have it now: they see the message in the thread; Llamita stays quiet.
-                    await self.store.write(self._pass_to_people, pending)
+                    pending = await self.store.write(self._pass_to_people, pending)
                     self.outbox_ready.set()
                     continue
                 # The brain thinks outside any transaction (a model may take seconds); the answer is kept
                 # only if nobody answered the message meanwhile (another worker, a restart's recovery).
                 decision = await self._decide(pending)
-                reply = await self.store.write(self._answer, pending, decision)
-                if reply is None:
-                    continue
-                if decision.hands_over:
-                    self.outbox_ready.set()
-                log.info("conversation %s: %s", conversation_id, decision.explain())
-                await self._announce(conversation_id, reply, to_staff=decision.hands_over, case_id=pending.case_id,
-                                     status={"state": CaseState.WAITING.value, "agent": None}
-                                     if decision.hands_over else None)
+                reply, answered, following = await self.store.write(self._answer, pending, decision)
+                if reply is not None:
+                    if decision.hands_over:
+                        self.outbox_ready.set()
+                    log.info("conversation %s: %s", conversation_id, decision.explain())
+                    await self._announce(conversation_id, reply, to_staff=decision.hands_over,
+                                         case_id=pending.case_id, status={"state": CaseState.WAITING.value,
+                                                                          "agent": None}
+                                         if decision.hands_over else None)
+                pending = following
 
-    def _pass_to_people(self, session: Session, pending: Pending) -> None:
+    def _pass_to_people(self, session: Session, pending: Pending) -> Pending | None:
         if conversations.take_for_answer(session, pending):
             self.cases.queue_to_threads(session, pending.case_id, "message", pending.message_id)
+        return conversations.next_unhandled(session, pending.conversation_id)
 
-    def _answer(self, session: Session, pending: Pending, decision: Decision) -> MessageView | None:
-        """Keep the brain's decision and reply: one transaction, only if the message is still unanswered."""
+    def _answer(self, session: Session, pending: Pending,
+                decision: Decision) -> tuple[MessageView | None, bool, Pending | None]:
+        """Keep the brain's decision and reply, only if the message is still unanswered and was decided on the
+        conversation as it is now (else it is decided again); then read the next message in line, whose
+        context includes this answer. One transaction: (reply, answered, next)."""
         if not conversations.take_for_answer(session, pending):
-            raise Rollback(None)
+            return None, False, conversations.next_unhandled(session, pending.conversation_id)
         conversations.remember(session, pending, decision)
-        if decision.hands_over:
-            try:
+        reply = None
+        try:
+            if decision.hands_over:
                 self.cases.hand_over(session, pending.case_id, decision, pending.profile)
-            except CaseChanged:
-                # Someone moved the case meanwhile: the people who have it see the message instead.
-                self.cases.queue_to_threads(session, pending.case_id, "message", pending.message_id)
-                return None
-        return conversations.append(session, pending.conversation_id, Author.BOT, decision.reply, self.clock(),
-                                    case_id=pending.case_id, language=decision.reply_language or decision.language,
-                                    agent_name=self.operator.agent_name)[1]
+            reply = conversations.append(session, pending.conversation_id, Author.BOT, decision.reply, self.clock(),
+                                         case_id=pending.case_id,
+                                         language=decision.reply_language or decision.language,
+                                         agent_name=self.operator.agent_name)[1]
+        except CaseChanged:
+            # Someone moved the case meanwhile: the people who have it see the message instead.
+            self.cases.queue_to_threads(session, pending.case_id, "message", pending.message_id)
+        return reply, True, conversations.next_unhandled(session, pending.conversation_id)
 
     async def _decide(self, pending: Pending) -> Decision:
         memory = Memory.from_json(pending.memory)
@@ -241,7 +255,7 @@ class RoutingService:
 
     async def typing(self, conversation_id: str, who: str) -> None:
         if who == "customer":
-            case = await self.store.read(conversations.open_case_state, conversation_id)
+            case = await self.store.read(conversations.open_case_of, conversation_id)
             if case and CaseState(case[1]) in WITH_PEOPLE:
                 await self._nudge(STAFF_TOPIC, {"type": "typing", "case_id": case[0]})
         else:

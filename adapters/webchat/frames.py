@@ -1,0 +1,35 @@
+"""The frames of the web chat protocol (docs/webchat-protocol.md): parsing what arrives, building what leaves."""
+from __future__ import annotations
+
+import json
+
+from routing.views import MessageView
+
+MAX_FRAME_BYTES = 64 * 1024
+
+
+class BadFrame(ValueError):
+    """A frame that is not a JSON object: answered with `bad_frame`, never a traceback."""
+
+
+def parse(raw: str) -> dict:
+    try:
+        frame = json.loads(raw)
+    except (ValueError, RecursionError):
+        # RecursionError: deeply nested JSON ("[[[[...") fits in a small frame and exhausts the parser.
+        raise BadFrame("That frame is not valid JSON.") from None
+    if not isinstance(frame, dict):
+        raise BadFrame("A frame is a JSON object with a \"type\".")
+    return frame
+
+
+def message_frame(message: MessageView) -> dict:
+    frame = {"type": "message", "seq": message.seq, "author": message.author, "name": message.name,
+             "text": message.text, "at": message.at.isoformat()}
+    if message.client_id:
+        frame["id"] = message.client_id
+    return frame
+
+
+def error_frame(code: str, message: str, **extra) -> dict:
+    return {"type": "error", "code": code, "message": message, **extra}
