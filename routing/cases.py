@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.decision import CustomerProfile, Decision
 from bot.status_lines import status_line
@@ -21,7 +21,7 @@ from routing import conversations
 from routing.config import OperatorConfig, TeamConfig
 from routing.lifecycle import CaseMove, IllegalMove, next_state
 from routing.models import Author, Case, CaseEvent, CaseState, Claim, DemoAccount, StaffPost
-from routing.store import Rollback
+from routing.store import Raw, Rollback
 from routing.views import CaseView, MessageView, StaffMember
 
 MAX_CASE_ID = 2**31 - 1     # case ids are the database's 32-bit integers
@@ -155,7 +155,7 @@ class CaseBook:
                       external_id: str | None) -> StaffMessageOutcome:
         """A reply from the claimer goes to the customer; anyone else's words stay an internal note."""
         case = self.get(session, case_id)
-        seq = conversations.take_seq(session, case.conversation_id)
+        seq = conversations.take_seq(Raw.of(session), case.conversation_id)
         if external_id and (seen := conversations.seen_client_id(session, case.conversation_id, external_id,
                                                                  STAFF_SIDE)):
             raise Rollback(  # gives back the number taken above
@@ -164,7 +164,7 @@ class CaseBook:
         session.refresh(case)  # who holds it now, after the lock
         to_customer = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
         message_id, view = conversations.append(
-            session, case.conversation_id, Author.STAFF if to_customer else Author.NOTE, text, self.clock(),
+            Raw.of(session), case.conversation_id, Author.STAFF if to_customer else Author.NOTE, text, self.clock(),
             case_id=case.id, seq=seq, client_id=external_id, author_id=staff.id, author_name=staff.name,
             agent_name=self.operator.agent_name)
         # Mirror it to the case's other staff channels (a desk reply shows in the Slack thread too).
@@ -224,7 +224,7 @@ class CaseBook:
 
     def _line(self, session: Session, case: Case, text: str) -> MessageView:
         """A status line the customer sees ("Ana joined", "resolved")."""
-        return conversations.append(session, case.conversation_id, Author.SYSTEM, text, self.clock(),
+        return conversations.append(Raw.of(session), case.conversation_id, Author.SYSTEM, text, self.clock(),
                                     case_id=case.id, agent_name=self.operator.agent_name)[1]
 
     def _release_claims(self, session: Session, case_id: int, because: str, at: datetime) -> None:
@@ -241,17 +241,6 @@ class CaseBook:
     def queue_to_threads(self, session: Session, case_id: int, kind: str, message_id: int | None = None,
                          now: datetime | None = None, skip_channel: str | None = None) -> bool:
         """Queue a post for every staff channel where this case has (or is getting) a card."""
-        now = now or self.clock()
-        rows = session.execute(select(StaffPost.channel, StaffPost.target).where(
-            StaffPost.case_id == case_id, StaffPost.kind == "card").order_by(col(StaffPost.id).desc())).all()
-        newest_target: dict[str, str] = {}
-        for channel, target in rows:
-            newest_target.setdefault(channel, target)
-        queued = False
-        for channel, target in newest_target.items():
-            if channel == skip_channel:
-                continue
-            session.add(StaffPost(case_id=case_id, channel=channel, target=target, kind=kind, message_id=message_id,
-                                  created_at=now, next_attempt_at=now))
-            queued = True
-        return queued
+        session.flush()   # cards this transaction queued through the ORM count too
+        return conversations.queue_to_threads(Raw.of(session), case_id, kind, message_id, now or self.clock(),
+                                              skip_channel)

@@ -98,8 +98,7 @@ class Pending:
 
 # ---------------------------------------------------------------------- opening and resuming
 
-def start(session: Session, identity: Identity | None, token_hash: str, channel: str, now: datetime) -> Opened:
-    sql = Raw(session)
+def start(sql: Raw, identity: Identity | None, token_hash: str, channel: str, now: datetime) -> Opened:
     customer_id, name = _customer_for(sql, identity, now)
     conversation_id = secrets.token_hex(12)
     sql.run("INSERT INTO conversation (id, customer_id, channel, token_hash, brain_memory, last_seq, created_at, "
@@ -108,8 +107,7 @@ def start(session: Session, identity: Identity | None, token_hash: str, channel:
     return Opened(conversation_id, 0, CaseState.BOT.value, None, name, identity.external_id if identity else None)
 
 
-def resume(session: Session, token_hash: str, now: datetime) -> Opened | None:
-    sql = Raw(session)
+def resume(sql: Raw, token_hash: str, now: datetime) -> Opened | None:
     row = sql.one("SELECT conversation.id, conversation.last_seq, customer.name, customer.external_id "
                   "FROM conversation JOIN customer ON customer.id = conversation.customer_id "
                   "WHERE conversation.token_hash = :token", token=token_hash)
@@ -148,10 +146,10 @@ def _customer_for(sql: Raw, identity: Identity | None, now: datetime) -> tuple[i
 
 # ---------------------------------------------------------------------- a customer's message
 
-def take_seq(session: Session, conversation_id: str) -> int:
+def take_seq(sql: Raw, conversation_id: str) -> int:
     """The conversation's next message number. The update locks the conversation row until commit,
     so numbers are gap-free and in commit order even when a customer and staff write at once."""
-    return Raw(session).value("UPDATE conversation SET last_seq = last_seq + 1 WHERE id = :id RETURNING last_seq",
+    return sql.value("UPDATE conversation SET last_seq = last_seq + 1 WHERE id = :id RETURNING last_seq",
                               id=conversation_id)
 
 
@@ -161,14 +159,13 @@ def seen_client_id(session: Session, conversation_id: str, client_id: str, autho
         Message.author.in_(authors))).first()
 
 
-def open_case_of(session: Session, conversation_id: str) -> tuple[int, str] | None:
+def open_case_of(sql: Raw, conversation_id: str) -> tuple[int, str] | None:
     """(id, state) of the conversation's open case, or None."""
-    return Raw(session).one('SELECT id, state FROM "case" WHERE conversation_id = :id '
+    return sql.one('SELECT id, state FROM "case" WHERE conversation_id = :id '
                             "AND state IN ('bot', 'waiting', 'claimed') ORDER BY id DESC LIMIT 1", id=conversation_id)
 
 
-def open_case(session: Session, conversation_id: str, now: datetime) -> int:
-    sql = Raw(session)
+def open_case(sql: Raw, conversation_id: str, now: datetime) -> int:
     case_id = sql.value(
         'INSERT INTO "case" (conversation_id, state, sentiment, summary, signals, actions, opened_at, reminders_sent) '
         "VALUES (:id, 'bot', 0.0, '', '[]', '[]', :now, 0) RETURNING id", id=conversation_id, now=sql.stamp(now))
@@ -177,13 +174,12 @@ def open_case(session: Session, conversation_id: str, now: datetime) -> int:
     return case_id
 
 
-def append(session: Session, conversation_id: str, author: Author, text: str, now: datetime, *,
+def append(sql: Raw, conversation_id: str, author: Author, text: str, now: datetime, *,
            case_id: int | None, agent_name: str, seq: int | None = None, client_id: str | None = None,
            handled: bool = True, author_id: str | None = None, author_name: str | None = None,
            language: str | None = None) -> tuple[int, MessageView]:
     """Insert a message (taking the next number unless given); returns its id and how it is shown."""
-    sql = Raw(session)
-    seq = seq if seq is not None else take_seq(session, conversation_id)
+    seq = seq if seq is not None else take_seq(sql, conversation_id)
     message_id = sql.value(
         "INSERT INTO message (conversation_id, seq, case_id, author, author_id, author_name, text, client_id, "
         "handled, language, created_at) VALUES (:conversation, :seq, :case, :author, :author_id, :author_name, "
@@ -196,35 +192,52 @@ def append(session: Session, conversation_id: str, author: Author, text: str, no
                                    client_id if author is Author.CUSTOMER else None)
 
 
-def receive(session: Session, conversation_id: str, text: str, client_id: str | None, now: datetime,
-            queue_to_threads) -> Stored:
-    """Store a customer message once, whatever the retries; `queue_to_threads` relays it to the case's
-    staff threads when people have the case (routing.cases.CaseBook.queue_to_threads)."""
+def receive(sql: Raw, conversation_id: str, text: str, client_id: str | None, now: datetime) -> Stored:
+    """Store a customer message once, whatever the retries; relay it to the case's staff threads when
+    people have the case."""
     # Taking the number locks the conversation first: of two copies of one message, or two first
     # messages, the second waits here and then sees what the first stored.
-    seq = take_seq(session, conversation_id)
+    seq = take_seq(sql, conversation_id)
     if client_id is not None:
-        seen = Raw(session).value("SELECT seq FROM message WHERE conversation_id = :id AND client_id = :client "
+        seen = sql.value("SELECT seq FROM message WHERE conversation_id = :id AND client_id = :client "
                                   "AND author = 'customer'", id=conversation_id, client=client_id)
         if seen is not None:
             raise Rollback(Stored(None, seen, None, False))   # gives back the number taken above
-    case = open_case_of(session, conversation_id)
-    case_id = case[0] if case else open_case(session, conversation_id, now)
+    case = open_case_of(sql, conversation_id)
+    case_id = case[0] if case else open_case(sql, conversation_id, now)
     with_people = bool(case) and CaseState(case[1]) in WITH_PEOPLE
-    message_id, view = append(session, conversation_id, Author.CUSTOMER, text, now, case_id=case_id, seq=seq,
+    message_id, view = append(sql, conversation_id, Author.CUSTOMER, text, now, case_id=case_id, seq=seq,
                               client_id=client_id, handled=with_people, agent_name="")
     if with_people:
-        return Stored(view, seq, case_id, True, queue_to_threads(session, case_id, "message", message_id, now))
+        return Stored(view, seq, case_id, True, queue_to_threads(sql, case_id, "message", message_id, now))
     # What Llamita needs to answer it, read now while it is at hand (one trip to the database fewer);
     # only when it is next in line: an older unanswered message is being answered with older context.
-    pending = next_unhandled(session, conversation_id)
+    pending = next_unhandled(sql, conversation_id)
     return Stored(view, seq, case_id, False, pending=pending if pending and pending.message_id == message_id else None)
+
+
+def queue_to_threads(sql: Raw, case_id: int, kind: str, message_id: int | None, now: datetime,
+                     skip_channel: str | None = None) -> bool:
+    """Queue a post for every staff channel where this case has (or is getting) a card; True if any."""
+    newest_target: dict[str, str] = {}
+    for channel, target in sql.all("SELECT channel, target FROM staffpost WHERE case_id = :case AND kind = 'card' "
+                                   "ORDER BY id DESC", case=case_id):
+        newest_target.setdefault(channel, target)
+    queued = False
+    for channel, target in newest_target.items():
+        if channel == skip_channel:
+            continue
+        sql.run("INSERT INTO staffpost (case_id, message_id, channel, target, kind, status, attempts, "
+                "next_attempt_at, created_at) VALUES (:case, :message, :channel, :target, :kind, 'pending', 0, "
+                ":now, :now)", case=case_id, message=message_id, channel=channel, target=target, kind=kind,
+                now=sql.stamp(now))
+        queued = True
+    return queued
 
 
 # ---------------------------------------------------------------------- Llamita's turn
 
-def next_unhandled(session: Session, conversation_id: str) -> Pending | None:
-    sql = Raw(session)
+def next_unhandled(sql: Raw, conversation_id: str) -> Pending | None:
     row = sql.one(
         'SELECT message.id, message.seq, message.text, message.case_id, "case".state, "case".signals, "case".topic, '
         "conversation.brain_memory, customer.external_id, customer.name, customer.tier, customer.account_id "
@@ -236,40 +249,39 @@ def next_unhandled(session: Session, conversation_id: str) -> Pending | None:
     if row is None:
         return None
     (message_id, seq, text, case_id, state, signals, topic, memory, external_id, name, tier, account_id) = row
-    history = sql.run("SELECT author, text FROM message WHERE conversation_id = :id AND seq < :seq "
+    history = sql.all("SELECT author, text FROM message WHERE conversation_id = :id AND seq < :seq "
                       "AND author IN ('customer', 'bot', 'staff') ORDER BY seq DESC LIMIT :n",
-                      id=conversation_id, seq=seq, n=HISTORY_TURNS).fetchall()
+                      id=conversation_id, seq=seq, n=HISTORY_TURNS)
     profile = None
     if external_id is not None:   # only a verified identity has an external id, hence an account
-        bookings = bookings_of(session, account_id)
+        bookings = bookings_of(sql, account_id)
         profile = CustomerProfile(name=name, tier=tier, booking=bookings[0].reference if bookings else None,
                                   account_id=account_id, verified=True, bookings=bookings)
     return Pending(message_id, seq, text, conversation_id, case_id, state, tuple(json.loads(signals or "[]")), topic,
                    memory, tuple(Turn(author, words) for author, words in reversed(history)), profile)
 
 
-def bookings_of(session: Session, account_id: str | None) -> tuple[BookingFacts, ...]:
+def bookings_of(sql: Raw, account_id: str | None) -> tuple[BookingFacts, ...]:
     """The account's bookings, in reference order (the first is the one a card shows)."""
     if not account_id:
         return ()
-    rows = Raw(session).run("SELECT reference, summary, departure, status FROM demobooking "
+    rows = sql.run("SELECT reference, summary, departure, status FROM demobooking "
                             "WHERE account_id = :account ORDER BY reference", account=account_id).fetchall()
     return tuple(BookingFacts(*row) for row in rows)
 
 
-def take_for_answer(session: Session, pending: Pending) -> bool:
+def take_for_answer(sql: Raw, pending: Pending) -> bool:
     """Mark the message handled, only if nobody did (of several workers, exactly one answers it) and the
     brain decided it on the conversation's current memory (an answer to an earlier message since then,
     here or on another worker, means it must be decided again with what that answer changed)."""
-    return Raw(session).run(
+    return sql.run(
         "UPDATE message SET handled = true WHERE id = :id AND handled = false "
         "AND (SELECT brain_memory FROM conversation WHERE id = :conversation) = :memory",
         id=pending.message_id, conversation=pending.conversation_id, memory=pending.memory).rowcount == 1
 
 
-def remember(session: Session, pending: Pending, decision: Decision) -> None:
+def remember(sql: Raw, pending: Pending, decision: Decision) -> None:
     """Keep what the brain learnt from this turn on the conversation, the message and the case."""
-    sql = Raw(session)
     sql.run("UPDATE conversation SET brain_memory = :memory, language = :language WHERE id = :id",
             memory=decision.memory.to_json(), language=decision.language, id=pending.conversation_id)
     sql.run("UPDATE message SET language = :language WHERE id = :id", language=decision.language,

@@ -43,7 +43,7 @@ from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
 from routing.models import Author, CaseState, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
 from routing.redact import mask_card_numbers
-from routing.store import Store
+from routing.store import Raw, Store
 from routing.views import CaseView, MessageView, StaffMember
 
 log = logging.getLogger(__name__)
@@ -143,12 +143,12 @@ class RoutingService:
 
     async def start_conversation(self, identity: Identity | None = None, channel: str = "webchat") -> ChatSession:
         token = secrets.token_urlsafe(32)
-        opened = await self.store.write(conversations.start, identity, token_hash(token), channel, self.clock())
+        opened = await self.store.write_raw(conversations.start, identity, token_hash(token), channel, self.clock())
         return ChatSession(opened.conversation_id, token, 0, opened.state, None, opened.customer_name,
                            opened.customer_external_id)
 
     async def resume_conversation(self, token: str) -> ChatSession | None:
-        opened = await self.store.write(conversations.resume, token_hash(token), self.clock())
+        opened = await self.store.write_raw(conversations.resume, token_hash(token), self.clock())
         if opened is None:
             return None
         return ChatSession(opened.conversation_id, None, opened.last_seq, opened.state, opened.agent_name,
@@ -158,8 +158,7 @@ class RoutingService:
         """Store a customer message (once, whatever the retries). Returns when it is durable."""
         text = storable_text(text)
         try:
-            stored = await self.store.write(conversations.receive, conversation_id, text, client_id, self.clock(),
-                                            self.cases.queue_to_threads)
+            stored = await self.store.write_raw(conversations.receive, conversation_id, text, client_id, self.clock())
         except IntegrityError:
             # Backstop: the same client id raced in on another connection; that copy is the stored one.
             seen = await self.store.read(conversations.seen_client_id, conversation_id, client_id, CUSTOMER) \
@@ -183,17 +182,20 @@ class RoutingService:
         lock = self._conversation_locks.setdefault(conversation_id, asyncio.Lock())
         async with lock:
             if pending is None:
-                pending = await self.store.read(conversations.next_unhandled, conversation_id)
+                pending = await self.store.read_raw(conversations.next_unhandled, conversation_id)
             while pending is not None:
                 if CaseState(pending.case_state) is not CaseState.BOT:
                     # People have it now: they see the message in the thread; Llamita stays quiet.
-                    pending = await self.store.write(self._pass_to_people, pending)
+                    pending = await self.store.write_raw(self._pass_to_people, pending)
                     self.outbox_ready.set()
                     continue
                 # The brain thinks outside any transaction (a model may take seconds); the answer is kept
                 # only if nobody answered the message meanwhile (another worker, a restart's recovery).
                 decision = await self._decide(pending)
-                reply, answered, following = await self.store.write(self._answer, pending, decision)
+                if decision.hands_over:
+                    reply, following = await self.store.write(self._answer_handing_over, pending, decision)
+                else:
+                    reply, following = await self.store.write_raw(self._answer, pending, decision)
                 if reply is not None:
                     if decision.hands_over:
                         self.outbox_ready.set()
@@ -204,31 +206,38 @@ class RoutingService:
                                          if decision.hands_over else None)
                 pending = following
 
-    def _pass_to_people(self, session: Session, pending: Pending) -> Pending | None:
-        if conversations.take_for_answer(session, pending):
-            self.cases.queue_to_threads(session, pending.case_id, "message", pending.message_id)
-        return conversations.next_unhandled(session, pending.conversation_id)
+    def _pass_to_people(self, sql: Raw, pending: Pending) -> Pending | None:
+        if conversations.take_for_answer(sql, pending):
+            conversations.queue_to_threads(sql, pending.case_id, "message", pending.message_id, self.clock())
+        return conversations.next_unhandled(sql, pending.conversation_id)
 
-    def _answer(self, session: Session, pending: Pending,
-                decision: Decision) -> tuple[MessageView | None, bool, Pending | None]:
+    def _answer(self, sql: Raw, pending: Pending, decision: Decision,
+                hand_over: Callable[[], None] | None = None) -> tuple[MessageView | None, Pending | None]:
         """Keep the brain's decision and reply, only if the message is still unanswered and was decided on the
         conversation as it is now (else it is decided again); then read the next message in line, whose
-        context includes this answer. One transaction: (reply, answered, next)."""
-        if not conversations.take_for_answer(session, pending):
-            return None, False, conversations.next_unhandled(session, pending.conversation_id)
-        conversations.remember(session, pending, decision)
+        context includes this answer. One transaction: (reply, next)."""
+        if not conversations.take_for_answer(sql, pending):
+            return None, conversations.next_unhandled(sql, pending.conversation_id)
+        conversations.remember(sql, pending, decision)
         reply = None
         try:
-            if decision.hands_over:
-                self.cases.hand_over(session, pending.case_id, decision, pending.profile)
-            reply = conversations.append(session, pending.conversation_id, Author.BOT, decision.reply, self.clock(),
+            if hand_over is not None:
+                hand_over()
+            reply = conversations.append(sql, pending.conversation_id, Author.BOT, decision.reply, self.clock(),
                                          case_id=pending.case_id,
                                          language=decision.reply_language or decision.language,
                                          agent_name=self.operator.agent_name)[1]
         except CaseChanged:
             # Someone moved the case meanwhile: the people who have it see the message instead.
-            self.cases.queue_to_threads(session, pending.case_id, "message", pending.message_id)
-        return reply, True, conversations.next_unhandled(session, pending.conversation_id)
+            conversations.queue_to_threads(sql, pending.case_id, "message", pending.message_id, self.clock())
+        return reply, conversations.next_unhandled(sql, pending.conversation_id)
+
+    def _answer_handing_over(self, session: Session, pending: Pending,
+                             decision: Decision) -> tuple[MessageView | None, Pending | None]:
+        """The same, when the brain hands over: moving the case and queueing its cards is ORM work."""
+        return self._answer(Raw.of(session), pending, decision,
+                            hand_over=lambda: self.cases.hand_over(session, pending.case_id, decision,
+                                                                   pending.profile))
 
     async def _decide(self, pending: Pending) -> Decision:
         memory = Memory.from_json(pending.memory)
@@ -255,7 +264,7 @@ class RoutingService:
 
     async def typing(self, conversation_id: str, who: str) -> None:
         if who == "customer":
-            case = await self.store.read(conversations.open_case_of, conversation_id)
+            case = await self.store.read_raw(conversations.open_case_of, conversation_id)
             if case and CaseState(case[1]) in WITH_PEOPLE:
                 await self._nudge(STAFF_TOPIC, {"type": "typing", "case_id": case[0]})
         else:

@@ -7,10 +7,8 @@ locks only as long as its own statements take, however busy the loop is.
 
 SQLite has one writer at a time. Rather than let a pool of connections fight over that lock
 (each loser sleeps in SQLite's busy handler, 1, 2, 5, 10 ... ms), all writes go to one writer
-thread with one connection, which commits what is queued together (group commit): each piece of
-work runs in its own SAVEPOINT, so one failing never undoes another, and one COMMIT makes the
-whole batch durable before any of its callers hears back. Reads use their own connections (WAL
-lets them run beside the writer). PostgreSQL takes many writers: a thread per pooled connection.
+thread with one connection, in the order they were asked for. Reads use their own connections
+(WAL lets them run beside the writer). PostgreSQL takes many writers: a thread per pooled connection.
 """
 from __future__ import annotations
 
@@ -36,7 +34,6 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x11A3_17A  # any constant shared by every Llamita worker
-GROUP_COMMIT_MAX = 64        # pieces of work committed together, at most
 POSTGRES_POOL = 10
 
 T = TypeVar("T")
@@ -73,10 +70,10 @@ class Store:
                       "hide_parameters": True}
             self.engine = _sqlite_engine(create_engine(self.url, poolclass=QueuePool, pool_size=3, **sqlite),
                                          begin="BEGIN")
-            self._write_engine = _sqlite_engine(create_engine(self.url, poolclass=QueuePool, pool_size=1, **sqlite),
+            self._write_engine = _sqlite_engine(create_engine(self.url, poolclass=QueuePool, pool_size=2, **sqlite),
                                                 begin="BEGIN IMMEDIATE")
             self._readers = ThreadPoolExecutor(3, thread_name_prefix="db-read")
-            self._writer: _GroupCommitWriter | None = None
+            self._writer: _Writer | None = None
         else:
             # hide_parameters: a failed statement's error names no customer's words, names or e-mails.
             self.engine = create_engine(self.url, echo=echo, pool_size=POSTGRES_POOL, max_overflow=0,
@@ -89,16 +86,51 @@ class Store:
     async def write(self, work: Work[T], *args: Any) -> T:
         """Run `work(session, *args)` in a transaction and commit it; returns what it returned.
         An exception rolls the work back and reaches the caller; `Rollback(value)` returns value."""
-        if self.is_sqlite:
-            if self._writer is None:
-                self._writer = _GroupCommitWriter(self._write_engine)
-            return await self._writer.submit(work, args)
-        return await asyncio.get_running_loop().run_in_executor(self._readers, _in_transaction, self.engine,
-                                                                 work, args)
+        return await self._write(_in_transaction, self._write_engine, work, args)
+
+    async def write_raw(self, work: Work[T], *args: Any) -> T:
+        """As `write`, for the message path: `work(sql: Raw, *args)` on the driver's own connection."""
+        return await self._write(self._raw_transaction, self._write_engine, work, args)
 
     async def read(self, work: Work[T], *args: Any) -> T:
         """Run `work(session, *args)` on a consistent snapshot; nothing it does is kept."""
         return await asyncio.get_running_loop().run_in_executor(self._readers, _read_only, self.engine, work, args)
+
+    async def read_raw(self, work: Work[T], *args: Any) -> T:
+        """As `read`, for the message path: `work(sql: Raw, *args)`."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, self._raw_transaction, self.engine,
+                                                                 work, args, False)
+
+    async def _write(self, runner, engine: Engine, work: Work[T], args: tuple) -> T:
+        if self.is_sqlite:
+            if self._writer is None:
+                self._writer = _Writer()
+            return await self._writer.submit(runner, engine, work, args)
+        return await asyncio.get_running_loop().run_in_executor(self._readers, runner, engine, work, args)
+
+    def _raw_transaction(self, engine: Engine, work: Work[T], args: tuple, keep: bool = True) -> T:
+        """One transaction on a pooled driver connection, managed by hand (a SQLAlchemy Session costs
+        more to open and close than the message path's statements cost to run)."""
+        pooled = engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            if self.is_sqlite:
+                driver.execute("BEGIN IMMEDIATE" if keep else "BEGIN")
+            try:
+                result = work(Raw(driver, self.is_sqlite), *args)
+            except Rollback as undo:
+                driver.rollback()
+                return undo.value
+            except BaseException:
+                driver.rollback()
+                raise
+            if keep:
+                driver.commit()
+            else:
+                driver.rollback()
+            return result
+        finally:
+            pooled.close()
 
     # ------------------------------------------------------------------ schema and lifetime
 
@@ -146,19 +178,23 @@ def _read_only(engine: Engine, work: Work[T], args: tuple) -> T:
         return work(session, *args)
 
 
-class _GroupCommitWriter:
-    """SQLite's one writer: a thread with one connection, committing queued work in batches."""
+class _Writer:
+    """SQLite's one writer: a thread taking queued work one transaction at a time.
 
-    def __init__(self, engine: Engine):
-        self._engine = engine
+    One writer means no transaction ever waits in SQLite's busy handler. Each piece of work commits on
+    its own: with WAL and synchronous=NORMAL a commit is a write to the WAL, tens of microseconds, less
+    than batching several under one COMMIT (a SAVEPOINT each) costs in SQLAlchemy.
+    """
+
+    def __init__(self):
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="db-write", daemon=True)
         self._thread.start()
 
-    async def submit(self, work: Work[T], args: tuple) -> T:
+    async def submit(self, runner, engine: Engine, work: Work[T], args: tuple) -> T:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put((work, args, loop, future))
+        self._queue.put((runner, engine, work, args, loop, future))
         return await future
 
     async def close(self) -> None:
@@ -166,55 +202,13 @@ class _GroupCommitWriter:
         await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
 
     def _run(self) -> None:
-        self._connection = self._engine.connect()
-        try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                while len(batch) < GROUP_COMMIT_MAX:
-                    try:
-                        item = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if item is None:
-                        self._queue.put(None)   # finish this batch, then stop
-                        break
-                    batch.append(item)
-                self._commit(batch)
-        finally:
-            self._connection.close()
-
-    def _commit(self, batch: list) -> None:
-        connection = self._connection
-        outcomes: list[tuple[bool, Any]] = []
-        try:
-            with connection.begin():
-                for work, args, _loop, _future in batch:
-                    outcomes.append(self._one(connection, work, args))
-        except Exception as error:   # the COMMIT itself failed (disk full, I/O): nothing of the batch is kept
-            log.error("a database commit failed; %d pieces of work are not stored", len(batch))
-            outcomes = [(False, error)] * len(batch)
-            if connection.invalidated or connection.closed:
-                self._connection = self._engine.connect()
-        for (_work, _args, loop, future), (ok, value) in zip(batch, outcomes, strict=True):
-            loop.call_soon_threadsafe(_settle, future, ok, value)
-
-    @staticmethod
-    def _one(connection: Connection, work: Work, args: tuple) -> tuple[bool, Any]:
-        # Each piece of work in its own SAVEPOINT: one that fails is undone alone.
-        with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as session:
+        while (item := self._queue.get()) is not None:
+            runner, engine, work, args, loop, future = item
             try:
-                result = work(session, *args)
-                session.commit()
-                return True, result
-            except Rollback as undo:
-                session.rollback()
-                return True, undo.value
+                outcome = (True, runner(engine, work, args))
             except Exception as error:
-                session.rollback()
-                return False, error
+                outcome = (False, error)
+            loop.call_soon_threadsafe(_settle, future, *outcome)
 
 
 def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:
@@ -250,7 +244,7 @@ def _sqlite_engine(engine: Engine, *, begin: str) -> Engine:
 
 
 class Raw:
-    """The message path's statements, run straight on the driver's cursor inside the session's transaction.
+    """The message path's statements, run straight on the driver's connection.
 
     Building a SQLAlchemy statement and its cache key costs about 100 times what SQLite then takes to
     run it; the handful of statements every customer message pays for are therefore written once as
@@ -259,15 +253,24 @@ class Raw:
     ORM reads these rows like any other.
     """
 
-    def __init__(self, session: Session):
-        self._cursor_owner = session.connection().connection.dbapi_connection
-        self.sqlite = session.get_bind().dialect.name == "sqlite"
+    def __init__(self, driver_connection: Any, sqlite: bool):
+        self._connection = driver_connection
+        self.sqlite = sqlite
+
+    @classmethod
+    def of(cls, session: Session) -> "Raw":
+        """The session's own connection, inside its transaction (for ORM work that shares a statement)."""
+        connection = session.connection()
+        return cls(connection.connection.driver_connection, connection.dialect.name == "sqlite")
 
     def run(self, sql: str, **params: Any):
-        return self._cursor_owner.execute(_driver_sql(sql, self.sqlite), params)
+        return self._connection.execute(_driver_sql(sql, self.sqlite), params)
 
     def one(self, sql: str, **params: Any):
         return self.run(sql, **params).fetchone()
+
+    def all(self, sql: str, **params: Any) -> list:
+        return self.run(sql, **params).fetchall()
 
     def value(self, sql: str, **params: Any):
         row = self.run(sql, **params).fetchone()
