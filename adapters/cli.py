@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -46,6 +45,7 @@ def serve_command(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
+    from adapters.logs import configure_logging, raise_open_files_limit
     from adapters.server import AccessLogger, create_app, startup_report
 
     env = dict(os.environ)
@@ -54,8 +54,12 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.port:
         env["LLAMITA_PORT"] = str(args.port)
     settings = load_settings(env, args.config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
+    open_files = raise_open_files_limit()
     print(startup_report(settings), flush=True)
+    if settings.chat_limits.connections and open_files < settings.chat_limits.connections + 100:
+        print(f"  Note: this process may open {open_files} files; chat sockets beyond about {open_files - 100} "
+              "will be refused by the system (raise `ulimit -n`).", flush=True)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None,
                 access_log_class=AccessLogger)
     return 0

@@ -25,6 +25,7 @@ from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
 from routing.lifecycle import IllegalMove
+from routing.queries import MAX_PAGE_SIZE, PAGE_SIZE
 from routing.service import CaseNotFound, NotYours, RoutingService, text_refusal, unstorable
 from routing.views import CaseView, MessageView, StaffMember, format_wait
 
@@ -32,6 +33,16 @@ STATIC = Path(__file__).parent / "static"
 COOKIE = "llamita_staff"
 _HTML = {"Content-Type": "text/html; charset=utf-8"}  # set up front so the middleware adds the CSP
 _NAME = re.compile(r"^[\w .'-]{1,40}$", re.UNICODE)
+
+
+def _whole(request: web.Request, name: str, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        raise web.HTTPBadRequest(text=json.dumps({"error": f"{name} must be a whole number"}),
+                                 content_type="application/json")
+    return int(raw)
 
 
 def case_json(case: CaseView) -> dict:
@@ -148,9 +159,19 @@ class Desk:
                                   for t in self.service.operator.teams])
 
     async def list_cases(self, request: web.Request) -> web.Response:
+        """A page of open cases (oldest hand-over first): `limit` (default 50, at most 200) after case `after`.
+        The body is the page; X-Total-Count says how many are open, X-Next-After where the next page starts."""
         self._require(request)
-        cases = await self.service.open_cases(request.query.get("team") or None)
-        return web.json_response([case_json(case) for case in cases])
+        after, limit = _whole(request, "after", 0), _whole(request, "limit", PAGE_SIZE)
+        team = request.query.get("team") or None
+        if team is not None and team not in {known.id for known in self.service.operator.teams}:
+            raise web.HTTPBadRequest(text=json.dumps({"error": "no such team"}), content_type="application/json")
+        page = await self.service.open_case_page(team, after=after,
+                                                 limit=min(limit, MAX_PAGE_SIZE) or PAGE_SIZE)
+        headers = {"X-Total-Count": str(page.total)}
+        if page.next_after is not None:
+            headers["X-Next-After"] = str(page.next_after)
+        return web.json_response([case_json(case) for case in page.cases], headers=headers)
 
     async def show_case(self, request: web.Request) -> web.Response:
         self._require(request)

@@ -135,7 +135,10 @@ async def _answer_leftovers(service: RoutingService) -> None:
 async def health(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     counts = await runtime.service.counts_by_state()
-    return web.json_response({"status": "ok", "database": runtime.settings.database_kind, "cases": counts})
+    sockets = sum(edge.open_sockets() for edge in runtime.edges if hasattr(edge, "open_sockets"))
+    listeners = runtime.hub.listeners() if hasattr(runtime.hub, "listeners") else None
+    return web.json_response({"status": "ok", "database": runtime.settings.database_kind, "cases": counts,
+                              "chat": {"sockets": sockets, "listeners": listeners}})
 
 
 _PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -99,7 +99,7 @@
         var data = null;
         try { data = raw ? JSON.parse(raw) : null; } catch (e) { data = null; }
         if (response.ok || (okStatuses && okStatuses.indexOf(response.status) >= 0)) {
-          return { status: response.status, data: data };
+          return { status: response.status, data: data, headers: response.headers };
         }
         if (response.status === 401) goneSignedOut();
         throw new DeskError(explain(response.status, data, what), response.status, data);
@@ -216,17 +216,29 @@
     loadCases().catch(report);
   });
 
+  // The server sends open cases a page at a time (oldest hand-over first); the desk shows as many
+  // pages as staff asked for, and says how many more there are.
+  var PAGE = 100;
+  var pagesShown = 1;
+  var totalOpen = 0;
   var loading = null;
   function loadCases() {
     if (loading) return loading;
-    var path = '/desk/api/cases' + (teamFilter ? '?team=' + encodeURIComponent(teamFilter) : '');
+    var limit = PAGE * pagesShown;
+    var path = '/desk/api/cases?limit=' + limit + (teamFilter ? '&team=' + encodeURIComponent(teamFilter) : '');
     loading = api('GET', path, undefined, 'load the cases').then(function (result) {
       cases = Array.isArray(result.data) ? result.data : [];
+      totalOpen = Number(result.headers.get('X-Total-Count')) || cases.length;
       listedAt = Date.now();
       renderCases();
     }).then(function () { loading = null; }, function (error) { loading = null; throw error; });
     return loading;
   }
+
+  $('more-cases-button').addEventListener('click', function () {
+    pagesShown += 1;
+    loadCases().catch(report);
+  });
 
   function badge(text, kind) { return el('span', 'badge' + (kind ? ' badge-' + kind : ''), text); }
 
@@ -321,6 +333,10 @@
     $('claimed-count').textContent = String(claimed.length);
     $('waiting-empty').hidden = waiting.length > 0;
     $('claimed-empty').hidden = claimed.length > 0;
+    var hidden = totalOpen - cases.length;
+    $('more-cases').hidden = hidden <= 0;
+    $('more-cases-text').textContent = hidden > 0 ? hidden + ' more open case' + (hidden === 1 ? '' : 's') +
+      ' not shown. ' : '';
     document.title = (waiting.length ? '(' + waiting.length + ') ' : '') + 'Staff desk · Llama Travel';
   }
 

@@ -698,6 +698,12 @@
     // bad_id cannot name the id it refused: it is about the message in flight.
     if (!id && code === 'bad_id' && inflight.size) id = inflight.values().next().value;
     var wait = Math.ceil(Number(frame.retry_after) || 2);
+    if (!welcomed && (code === 'rate_limited' || code === 'busy' || code === 'too_many_connections')) {
+      // The chat itself was refused for now (too many from this network, or the server is full):
+      // the socket closes and the widget reconnects after a pause.
+      showNotice(frame.message || 'The chat is busy; trying again in a moment…', 'warn', Math.max(4, wait + 1));
+      return;
+    }
     if (code === 'rate_limited') {
       if (id) retryLater(id, frame.retry_after);
       showNotice('You’re sending messages very quickly — we’ll send the next one in ' + wait +

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent.parent / "static"
 HELLO_TIMEOUT = 10.0
 TRY_AGAIN_LATER = 1013   # WebSocket close code: the server is overloaded or refusing for now
+REFUSAL_PAUSE = 1.0      # seconds a refused connection waits for its answer (a flood slows down to our pace)
+REFUSED = {"busy": "The chat is very busy; please try again in a moment.",
+           "too_many_connections": "Too many chats are open from your network; please close some and try again.",
+           "rate_limited": "Too many new chats from your network; please try again in a moment."}
 
 
 class WebChat:
@@ -77,14 +81,30 @@ class WebChat:
                 return forwarded.split(",")[-1].strip()[:64]
         return request.remote or "unknown"
 
-    async def socket(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
-        await ws.prepare(request)
+    async def socket(self, request: web.Request) -> web.StreamResponse:
         address = self.client_address(request)
         refused = self.gate.admit(address)
         if refused:
-            await self._refuse(ws, refused)
-            return ws
+            return await self._refuse_early(refused, 5.0)
+        try:
+            if self.gate.flooding(address):
+                # An address that keeps opening chats after being refused: answer before the WebSocket
+                # handshake, and only after a pause, so that the flood costs it more than it costs us.
+                # A customer of that address coming back to a chat meanwhile retries a moment later.
+                return await self._refuse_early("rate_limited", REFUSAL_PAUSE)
+            return await self._converse(request, address)
+        finally:
+            self.gate.leave(address)
+
+    async def _refuse_early(self, why: str, retry_after: float) -> web.Response:
+        await asyncio.sleep(REFUSAL_PAUSE)
+        return web.json_response(error_frame(why, REFUSED[why], retry_after=round(retry_after, 1)),
+                                 status=503 if why == "busy" else 429,
+                                 headers={"Retry-After": str(max(1, round(retry_after)))})
+
+    async def _converse(self, request: web.Request, address: str) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
+        await ws.prepare(request)
         self._sockets.add(ws)
         try:
             hello = await self._hello(ws, address)
@@ -95,18 +115,8 @@ class WebChat:
             pass
         finally:
             self._sockets.discard(ws)
-            self.gate.leave(address)
             await ws.close()
         return ws
-
-    async def _refuse(self, ws: web.WebSocketResponse, why: str) -> None:
-        text = ("The chat is very busy; please try again in a moment." if why == "busy" else
-                "Too many chats are open from your network; please close some and try again.")
-        try:
-            await ws.send_json(error_frame(why, text, retry_after=5))
-            await ws.close(code=TRY_AGAIN_LATER, message=why.encode())
-        except ConnectionResetError:
-            pass
 
     async def close_connections(self) -> None:
         """On shutdown: tell every client to reconnect (to this server restarted, or another worker)."""
@@ -146,8 +156,7 @@ class WebChat:
         if chat is None:
             wait = self.gate.new_conversation(address)
             if wait is not None:
-                await ws.send_json(error_frame("rate_limited", "Too many new chats from your network; "
-                                               "please try again in a moment.", retry_after=round(wait, 1)))
+                await ws.send_json(error_frame("rate_limited", REFUSED["rate_limited"], retry_after=round(wait, 1)))
                 await ws.close(code=TRY_AGAIN_LATER, message=b"rate_limited")
                 return None
             chat = await self.service.start_conversation(identity)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from routing.config import ChatLimits
 
+FLOOD_STRIKES = 10.0
 IDLE_BUCKETS = 10_000   # forget the buckets of quiet addresses past this many (they have refilled anyway)
 
 
@@ -62,6 +63,8 @@ class Gate:
         self.total = 0
         per_minute = limits.new_conversations_per_minute
         self._new = Buckets(per_minute, per_minute / 60.0) if per_minute else None
+        # Refused attempts an address may make before it counts as flooding (ten, then one a second).
+        self._strikes = Buckets(FLOOD_STRIKES, 1.0)
 
     def admit(self, address: str) -> str | None:
         """Count a new socket in, or say why not ("busy": the worker is full; "too_many_connections")."""
@@ -80,9 +83,16 @@ class Gate:
         if self.open[address] <= 0:
             del self.open[address]
 
+    def flooding(self, address: str) -> bool:
+        """An address that keeps opening chats after being refused: refuse it before the handshake."""
+        bucket = self._strikes.of(address)
+        return min(bucket.capacity, bucket.tokens + (time.monotonic() - bucket.updated) * bucket.per_second) < 1
+
     def new_conversation(self, address: str) -> float | None:
         """None when this address may start a conversation now, else the seconds to wait."""
         if self._new is None:
             return None
         allowed, wait = self._new.of(address).allow()
+        if not allowed:
+            self._strikes.of(address).allow()
         return None if allowed else wait

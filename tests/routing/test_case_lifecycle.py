@@ -175,3 +175,37 @@ async def test_a_case_number_no_database_could_hold_is_simply_no_such_case(servi
         await service.case(case_id)
     with pytest.raises(CaseNotFound):
         await service.claim(case_id, ANA)
+
+
+async def test_the_desk_pages_open_cases_in_the_same_few_queries_however_many_there_are(service, store):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    async def hand_over() -> None:
+        chat = await service.start_conversation()
+        await say(service, chat.conversation_id, "I want to talk to a person")
+
+    for _ in range(3):
+        await hand_over()
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        small = await service.open_case_page(limit=50)
+        few = len(statements)
+        for _ in range(12):
+            await hand_over()
+        statements.clear()
+        first = await service.open_case_page(limit=10)
+        many = len(statements)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert few == many
+    assert (small.total, len(small.cases), small.next_after) == (3, 3, None)
+    assert (first.total, len(first.cases)) == (15, 10) and first.next_after == first.cases[-1].id
+    rest = await service.open_case_page(after=first.next_after, limit=10)
+    assert len(rest.cases) == 5 and rest.next_after is None
+    assert [c.id for c in first.cases + rest.cases] == sorted(c.id for c in first.cases + rest.cases)
+    assert all(case.recent for case in first.cases)   # each card still shows its last messages
