@@ -168,10 +168,11 @@ class TeamsChannel:
         card = self.render(delivery.case, channel_id)
         activity = self._card_activity(card, cards.card_summary(delivery.case,
                                                                 moved_away=channel_id != self.current_target(delivery.case)))
-        tenant = self.teams.tenant_id or None
+        tenant = self.teams.tenant_id
         parameters = ConversationParameters(
-            is_group=True, agent=ChannelAccount(id=self.bot_id), activity=activity, tenant_id=tenant,
-            channel_data={"channel": {"id": channel_id}, **({"tenant": {"id": tenant}} if tenant else {})})
+            is_group=True, agent=ChannelAccount(id=self.bot_id), activity=activity,
+            channel_data={"channel": {"id": channel_id}, **({"tenant": {"id": tenant}} if tenant else {})},
+            **({"tenant_id": tenant} if tenant else {}))
         created = await self.call(channel_id, lambda connector: connector.conversations.create_conversation(parameters))
         if not (created.activity_id or THREAD_MARK in (created.id or "")):
             raise RuntimeError("Teams created the thread but named no activity id")

@@ -120,6 +120,7 @@ class BotConnectorStandIn:
         self.failures: dict[str, list[Failure]] = {}
         self.outage: Callable[[str], Failure | None] | None = None   # consulted before every call
         self.delays: dict[str, float] = {}
+        self.expected_token: str | None = token_for(APP_ID)   # None: the emulator's anonymous calls
         self._changed = asyncio.Event()
         self._ids = itertools.count(int(time.time() * 1000))
         self._runner: web.AppRunner | None = None
@@ -203,7 +204,7 @@ class BotConnectorStandIn:
         def call(status: int, response: Any = None) -> Call:
             return Call(operation, conversation, activity_id, body, status, token, dict(request.query), response)
 
-        if token != token_for(APP_ID):
+        if token != self.expected_token:
             self._record(call(401))
             return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
         failure = (self.outage(operation) if self.outage else None) or (
