@@ -5,12 +5,17 @@ import asyncio
 import json
 import time
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.adapters.slack.helpers import Customer, eventually
 from tests.adapters.teams.conftest import ANA, BRUNO, CARLA, TECHNICAL
 from tests.adapters.teams.helpers import actions, hand_over, in_thread
 from tests.adapters.teams.stand_in import bot_framework_claims, sign
+
+# Teams' side of the protocol does not depend on the database: SQLite only (the story, the claims and the
+# delivery tests run on PostgreSQL too).
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 HOSTILE = "*bold* _it_ [click here](https://evil.example) <at>Ana Lima</at> # Heading &amp;"
 

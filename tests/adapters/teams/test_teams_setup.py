@@ -44,6 +44,7 @@ def test_the_emulator_mode_is_refused_unless_llamita_listens_on_loopback(tmp_pat
     assert settings.teams.emulator and "no authentication, loopback only" in startup_report(settings)
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_in_the_emulator_mode_requests_need_no_token_and_none_is_sent(store, tmp_path, database_url,
                                                                              connector, session):
     from tests.adapters.teams.conftest import running_llamita
