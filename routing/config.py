@@ -337,8 +337,9 @@ def teams_settings_from(env: Mapping[str, str], host: str) -> TeamsSettings | No
     tenant = env.get(TEAMS_ENV_PREFIX + "TENANTID", "").strip()
     lacking = [name for name, value in (("CLIENTSECRET", secret), ("TENANTID", tenant)) if not value]
     if lacking:
-        raise ConfigError(f"{TEAMS_ENV_PREFIX}CLIENTID is set but {' and '.join(TEAMS_ENV_PREFIX + n for n in lacking)} "
-                          "not: Teams needs the bot's client secret and its Entra tenant id too")
+        names = " and ".join(TEAMS_ENV_PREFIX + name for name in lacking)
+        raise ConfigError(f"{TEAMS_ENV_PREFIX}CLIENTID is set but {names} not: Teams needs the bot's client "
+                          "secret and its Entra tenant id too")
     return TeamsSettings(app_id=app_id, client_secret=secret, tenant_id=tenant, **common)
 
 

@@ -74,8 +74,8 @@ class TeamsBot(ActivityHandler):
         sender = activity.from_property
         if sender is None or not sender.id:
             return True
-        return (sender.id == self.channel.bot_id or (activity.recipient is not None and sender.id == activity.recipient.id)
-                or (sender.role or "").lower() == "bot")
+        recipient = activity.recipient.id if activity.recipient is not None else None
+        return sender.id in (self.channel.bot_id, recipient) or (sender.role or "").lower() == "bot"
 
     async def _case_of_thread(self, conversation_id: str) -> int | None:
         if split_thread(conversation_id)[1] is None:

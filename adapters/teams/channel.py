@@ -165,9 +165,9 @@ class TeamsChannel:
         # channel's messages). A card that did land comes back to us when someone opens it (its refresh) or
         # clicks it; bot.py then records it as this post's result (RoutingService.settle_card_post).
         channel_id = delivery.target
-        card = self.render(delivery.case, channel_id)
-        activity = self._card_activity(card, cards.card_summary(delivery.case,
-                                                                moved_away=channel_id != self.current_target(delivery.case)))
+        moved_away = channel_id != self.current_target(delivery.case)
+        activity = self._card_activity(self.render(delivery.case, channel_id),
+                                       cards.card_summary(delivery.case, moved_away=moved_away))
         tenant = self.teams.tenant_id
         parameters = ConversationParameters(
             is_group=True, agent=ChannelAccount(id=self.bot_id), activity=activity,

@@ -174,7 +174,7 @@ async def test_customer_text_never_formats_links_or_mentions_in_a_card(llamita, 
         assert "<at>" not in shown and "&amp;" not in shown and "\n# " not in shown
         assert "msteams" not in shown or '"entities"' not in shown    # no mention entity, ever
     assert "∗bold∗" in json.dumps(relayed.card, ensure_ascii=False) and "click here" in relayed.shown()
-    assert HOSTILE in [m.text for m in await stored(llamita, case_id)]                                     # the desk and the record keep it as typed
+    assert HOSTILE in [m.text for m in await stored(llamita, case_id)]   # the desk and the record keep it as typed
 
 
 async def test_the_transfer_choice_moves_the_case_and_the_old_card_says_where(llamita, connector, session):
