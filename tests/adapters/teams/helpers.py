@@ -71,9 +71,8 @@ class ManualOutbox:
 
         from routing.models import StaffPost
 
-        async with self.runtime.store.session() as db:
-            return list((await db.exec(select(StaffPost).where(StaffPost.status == "pending",
-                                                                StaffPost.channel == channel))).all())
+        return list(await self.runtime.store.read(lambda db: db.exec(select(StaffPost).where(
+            StaffPost.status == "pending", StaffPost.channel == channel)).all()))
 
     async def round(self) -> int:
         return await self.runtime.outbox.deliver_due()

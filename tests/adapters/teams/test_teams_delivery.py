@@ -108,8 +108,8 @@ async def test_a_refusal_retrying_cannot_fix_is_parked_with_the_reason(llamita, 
     await outbox.round()
     outbox.advance(600)
     await outbox.round()
-    async with llamita.runtime.store.session() as db:
-        [post] = (await db.exec(select(StaffPost).where(StaffPost.channel == "teams"))).all()
+    [post] = await llamita.runtime.store.read(
+        lambda db: db.exec(select(StaffPost).where(StaffPost.channel == "teams")).all())
     assert post.status == "failed" and "404" in post.last_error and "channel id" in post.last_error
     assert len(connector.calls_to("create", answered=None)) == 1
 
