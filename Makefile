@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test eval bench lint clean
+.PHONY: run test eval bench lint clean teams-package
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/brain_speed.py
+
+# The Teams app package (manifest.json + icons) for the bot in CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID.
+teams-package: $(STAMP)
+	$(BIN)/python -m adapters.teams.package
 
 clean:
 	rm -rf $(VENV) .pytest_cache

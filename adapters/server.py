@@ -20,7 +20,7 @@ from adapters.webchat import WebChat
 from bot.decision import Brain
 from bot.offline import OfflineBrain
 from routing.channels import StaffChannel
-from routing.config import Settings
+from routing.config import LOOPBACK_HOSTS, Settings
 from routing.demo_store import seed_demo_store
 from routing.hub import Hub, LocalHub, RedisHub
 from routing.outbox import Outbox
@@ -52,7 +52,9 @@ RUNTIME = web.AppKey("runtime", Runtime)
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
-def build_runtime(settings: Settings, brain: Brain | None = None) -> Runtime:
+def build_runtime(settings: Settings, brain: Brain | None = None, *, teams_tokens=None) -> Runtime:
+    """`teams_tokens`: the Agents SDK token-provider factory for Teams' outbound calls (default: MSAL with the
+    app's secret); tests pass one that answers like Entra ID does."""
     store = Store(settings.database_url)
     hub: Hub = RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
     operator = settings.operator
@@ -67,12 +69,18 @@ def build_runtime(settings: Settings, brain: Brain | None = None) -> Runtime:
         slack = SlackChannel(service, settings)
         edges.append(slack)
         channels.append(slack)
+    if settings.teams is not None:
+        from adapters.teams import TeamsChannel  # only deployments with Teams configured load the Agents SDK
+
+        teams = TeamsChannel(service, settings, token_provider=teams_tokens)
+        edges.append(teams)
+        channels.append(teams)
     service.staff_channels = channels
     return Runtime(settings, store, hub, service, Outbox(service, channels), edges)
 
 
-def create_app(settings: Settings, brain: Brain | None = None) -> web.Application:
-    runtime = build_runtime(settings, brain)
+def create_app(settings: Settings, brain: Brain | None = None, *, teams_tokens=None) -> web.Application:
+    runtime = build_runtime(settings, brain, teams_tokens=teams_tokens)
     app = web.Application(client_max_size=1024 * 1024)
     app.on_response_prepare.append(security_headers)
     app[RUNTIME] = runtime
@@ -179,14 +187,17 @@ def startup_report(settings: Settings) -> str:
     if settings.slack:
         mode = "Socket Mode" if settings.slack.socket_mode else f"HTTP mode, events at {base}/slack/events"
         lines.append(f"  Slack:      on ({mode})")
+    if settings.teams:
+        where = f"messages at {base}/api/messages"
+        lines.append(f"  Teams:      on ({where})" if not settings.teams.emulator else
+                     f"  Teams:      local emulator mode ({where}; no authentication, loopback only)")
     fan_out = f"Redis at {settings.redis_url}" if settings.redis_url else "in-process (one worker)"
     lines.append(f"  Fan-out:    {fan_out}")
-    lines.append("  Teams:      not available yet (the staff-channel seam is ready for it; see README)")
     for missing in settings.missing:
         lines.append(f"  {missing}")
     if settings.demo_sign_in:
         lines.append("  Demo sign-in: on (the demo page can chat as a demo customer; "
                      "LLAMITA_DEMO_SIGN_IN=0 turns it off)")
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+    if settings.host not in LOOPBACK_HOSTS:
         lines.append(f"  Note: listening on {settings.host}; the desk is reachable from other machines.")
     return "\n".join(lines)

@@ -208,6 +208,32 @@ class SlackCredentials:
         return self.app_token is not None
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+TEAMS_GLOBAL_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+# The Microsoft 365 Agents SDK's own names for the bot's Entra ID app registration (one connection).
+TEAMS_ENV_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """Teams through the Microsoft 365 Agents SDK: the Azure Bot's app registration and where to post.
+
+    `app_id` empty means the local-emulator mode (TEAMS_EMULATOR=1, loopback only): no JWTs are
+    checked and no tokens are sent. Otherwise inbound requests must carry a valid Bot Framework JWT.
+    """
+    app_id: str = ""                        # ...CLIENTID: the Azure Bot's Microsoft App ID
+    client_secret: str = field(default="", repr=False)   # ...CLIENTSECRET
+    tenant_id: str = ""                     # ...TENANTID: single-tenant bots (Microsoft's default now)
+    service_url: str = TEAMS_GLOBAL_SERVICE_URL   # the Bot Connector for proactive posts (TEAMS_SERVICE_URL)
+    token_keys_url: str | None = None       # where token signing keys are published (TEAMS_TOKEN_KEYS_URL);
+                                            # unset: the SDK's choice (login.botframework.com)
+    request_timeout: float = 10.0           # seconds for one call to the Bot Connector
+
+    @property
+    def emulator(self) -> bool:
+        return not self.app_id
+
+
 @dataclass(frozen=True)
 class ChatLimits:
     """What the web chat lets one address, and one worker, open (0 turns a limit off)."""
@@ -230,6 +256,7 @@ class Settings:
     identity_secret: str = ""
     identity_secret_generated: bool = False
     slack: SlackCredentials | None = None
+    teams: TeamsSettings | None = None
     redis_url: str | None = None
     demo_sign_in: bool = False   # /chat/demo-identity signs anyone in as a demo customer: demo config only
     chat_limits: ChatLimits = field(default_factory=ChatLimits)
@@ -290,6 +317,32 @@ def _number(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def teams_settings_from(env: Mapping[str, str], host: str) -> TeamsSettings | None:
+    """Teams is on with an app id (and its secret and tenant), or in the local-emulator mode on loopback."""
+    app_id = env.get(TEAMS_ENV_PREFIX + "CLIENTID", "").strip()
+    emulator = env.get("TEAMS_EMULATOR", "0") == "1"
+    common = {"service_url": env.get("TEAMS_SERVICE_URL") or TEAMS_GLOBAL_SERVICE_URL,
+              "token_keys_url": env.get("TEAMS_TOKEN_KEYS_URL") or None}
+    if not app_id:
+        if not emulator:
+            return None
+        if host not in LOOPBACK_HOSTS:
+            raise ConfigError(f"TEAMS_EMULATOR=1 accepts unauthenticated Teams requests, so it is only allowed "
+                              f"on a loopback address (LLAMITA_HOST=127.0.0.1), not {host!r}")
+        return TeamsSettings(**common)
+    if emulator:
+        raise ConfigError(f"TEAMS_EMULATOR=1 and {TEAMS_ENV_PREFIX}CLIENTID are both set: the emulator mode "
+                          "checks no tokens; unset one of them")
+    secret = env.get(TEAMS_ENV_PREFIX + "CLIENTSECRET", "")
+    tenant = env.get(TEAMS_ENV_PREFIX + "TENANTID", "").strip()
+    lacking = [name for name, value in (("CLIENTSECRET", secret), ("TENANTID", tenant)) if not value]
+    if lacking:
+        names = " and ".join(TEAMS_ENV_PREFIX + name for name in lacking)
+        raise ConfigError(f"{TEAMS_ENV_PREFIX}CLIENTID is set but {names} not: Teams needs the bot's client "
+                          "secret and its Entra tenant id too")
+    return TeamsSettings(app_id=app_id, client_secret=secret, tenant_id=tenant, **common)
+
+
 def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None = None) -> Settings:
     env = os.environ if env is None else env
     config_path = config_path or (Path(env["LLAMITA_CONFIG"]) if env.get("LLAMITA_CONFIG") else None)
@@ -318,10 +371,16 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         new_conversations_per_minute=_number(env, "LLAMITA_NEW_CONVERSATIONS_PER_MINUTE",
                                              defaults.new_conversations_per_minute),
         trust_forwarded_for=env.get("LLAMITA_TRUST_FORWARDED_FOR", "0") == "1")
+    host = env.get("LLAMITA_HOST", "127.0.0.1")
+    teams = teams_settings_from(env, host)
+    if teams is None:
+        missing.append(f"Teams: off. Register an Azure Bot, then set {TEAMS_ENV_PREFIX}CLIENTID, ...CLIENTSECRET "
+                       "and ...TENANTID and upload the app package (make teams-package); see README, "
+                       "'Connect Teams'. TEAMS_EMULATOR=1 tries it locally without Microsoft.")
     return Settings(
         operator=operator,
         database_url=database_url_from(env.get("DATABASE_URL"), data_dir),
-        host=env.get("LLAMITA_HOST", "127.0.0.1"),
+        host=host,
         port=port,
         public_url=env.get("LLAMITA_PUBLIC_URL") or None,
         data_dir=data_dir,
@@ -330,6 +389,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         identity_secret=identity_secret,
         identity_secret_generated=identity_generated,
         slack=slack,
+        teams=teams,
         redis_url=env.get("REDIS_URL") or None,
         demo_sign_in=env.get("LLAMITA_DEMO_SIGN_IN", "1" if using_demo else "0") == "1",
         chat_limits=chat_limits,

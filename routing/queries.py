@@ -114,6 +114,13 @@ def case_for_thread(session: Session, channel: str, card_ref: str, target: str |
     return session.execute(query.order_by(StaffThread.id.desc())).scalars().first()
 
 
+def staff_threads(session: Session, case_id: int, channel: str) -> list[tuple[str, str]]:
+    return [(target, card_ref) for target, card_ref in session.execute(
+        select(StaffThread.target, StaffThread.card_ref).where(StaffThread.case_id == case_id,
+                                                               StaffThread.channel == channel)
+        .order_by(StaffThread.id))]
+
+
 def counts_by_state(session: Session) -> dict[str, int]:
     return {state: count for state, count in session.execute(
         select(Case.state, func.count()).group_by(Case.state))}

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Callable, Sequence
 from weakref import WeakValueDictionary
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -40,7 +41,7 @@ from routing.config import OperatorConfig, TeamConfig
 from routing.conversations import Identity, Pending
 from routing.hub import STAFF_TOPIC, Hub, conversation_topic
 from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
-from routing.models import Author, CaseState, utcnow
+from routing.models import Author, CaseState, StaffPost, StaffThread, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
 from routing.redact import mask_card_numbers
 from routing.store import Raw, Store
@@ -304,6 +305,33 @@ class RoutingService:
         """The case whose card on a staff channel is `card_ref` (for Slack: the card message's ts, which
         is also the thread_ts of every reply under it); `target` narrows it to one platform channel."""
         return await self.store.read(queries.case_for_thread, channel, card_ref, target)
+
+    async def staff_threads(self, case_id: int, channel: str) -> list[tuple[str, str]]:
+        """Where a case's cards are on one staff channel: (platform channel id, card_ref), oldest first."""
+        return await self.store.read(queries.staff_threads, case_id, channel)
+
+    async def settle_card_post(self, case_id: int, channel: str, target: str, card_ref: str) -> bool:
+        """A platform showed us a card of this case that was never recorded (someone opened or clicked it):
+        it is the case's pending card post there, whose earlier attempt landed although its answer was lost
+        (a timeout). That post is done and the card becomes the case's thread, instead of posting a second
+        card. False when no attempted card post is pending there (the card is then a stray copy)."""
+        def settle(session: Session) -> bool:
+            settled = session.execute(
+                update(StaffPost).where(StaffPost.case_id == case_id, StaffPost.channel == channel,
+                                        StaffPost.target == target, StaffPost.kind == "card",
+                                        StaffPost.status == "pending", StaffPost.attempts >= 1)
+                .values(status="sent", external_ref=card_ref, last_error=None)).rowcount
+            if not settled:
+                raise Rollback(False)
+            session.add(StaffThread(case_id=case_id, channel=channel, target=target, card_ref=card_ref,
+                                    created_at=self.clock()))
+            return True
+
+        settled = await self.store.write(settle)
+        if settled:
+            log.info("case %s: a %s card whose post timed out had landed; recorded it instead of posting again",
+                     case_id, channel)
+        return settled
 
     async def counts_by_state(self) -> dict[str, int]:
         return await self.store.read(queries.counts_by_state)

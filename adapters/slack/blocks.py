@@ -11,17 +11,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from adapters.labels import author_label as _author_label
+from adapters.labels import customer_label, details, language_label, reason_label, sentiment_label, summary_text
 from adapters.slack.text import chunks, mrkdwn_literal, plain
 from routing.views import CaseView, MessageView, format_wait
 
 CLAIM, TAKE_OVER, RESOLVE, TRANSFER = "llamita_claim", "llamita_take_over", "llamita_resolve", "llamita_transfer"
 BLOCK_PREFIX = "llamita_case:"       # block_id of the actions block: carries the case id for the select
 
-REASONS = {
-    "security": "Security", "legal": "Legal", "distress": "Customer in distress",
-    "human_request": "Asked for a person", "hot_topic": "Hot topic", "edge_case": "Edge case",
-}
-AUTHORS = {"customer": "Customer", "bot": "Llamita", "staff": "Staff", "system": "Status", "note": "Note"}
 CARD_MESSAGE_CHARS = 500             # each of the last messages on the card
 NOTIFICATION_CHARS = 300             # the `text` shown in notifications
 SECTION_CHARS = 3000                 # Slack's limit for a section's text
@@ -51,30 +48,6 @@ def slack_time(moment: datetime | None) -> str:
     return f"<!date^{int(moment.timestamp())}^{{time}}|{moment.astimezone(timezone.utc):%H:%M} UTC>"
 
 
-def sentiment_label(value: float) -> str:
-    if value <= -0.6:
-        mood = "very negative"
-    elif value <= -0.2:
-        mood = "negative"
-    elif value < 0.2:
-        mood = "neutral"
-    else:
-        mood = "positive"
-    return f"{mood} ({value:+.1f})"
-
-
-def reason_label(case: CaseView) -> str:
-    return REASONS.get(case.reason or "", (case.reason or "hand-over").replace("_", " ").capitalize())
-
-
-def language_label(case: CaseView, staff_languages: tuple[str, ...]) -> str:
-    if not case.language:
-        return "unknown"
-    if case.needs_translation:
-        return f"{case.language}, needs translation (staff: {', '.join(staff_languages)})"
-    return case.language
-
-
 def status_mrkdwn(case: CaseView, *, moved_away: bool) -> str:
     """One line of our own mrkdwn saying where the case stands."""
     waited = format_wait(case.waited_seconds)
@@ -95,16 +68,6 @@ def status_mrkdwn(case: CaseView, *, moved_away: bool) -> str:
     return f"*{mrkdwn_literal(case.state)}*"
 
 
-def _author_label(message: MessageView, case: CaseView) -> str:
-    if message.author == "customer":
-        return message.name or case.customer.name or "Customer"
-    if message.author == "note":
-        return f"Internal note by {message.name or 'staff'}"
-    if message.author == "staff":
-        return f"{message.name or 'Staff'} (to the customer)"
-    return message.name or AUTHORS.get(message.author, message.author)
-
-
 def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
          moved_away: bool = False) -> tuple[str, list[dict]]:
     """The case card: (notification text, blocks). `moved_away`: this card is in a channel the case
@@ -116,15 +79,11 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         {"type": "header", "text": plain(title, 150)},
         {"type": "section", "text": {"type": "mrkdwn", "text": status_mrkdwn(case, moved_away=moved_away)}},
     ]
-    summary = case.summary.strip() or (case.topic or "").replace("_", " ") or "no summary yet"
-    blocks.append({"type": "section", "text": plain(f"Summary: {summary}", SECTION_CHARS)})
+    blocks.append({"type": "section", "text": plain(f"Summary: {summary_text(case)}", SECTION_CHARS)})
 
     customer = case.customer
-    who = customer.name or "Anonymous visitor"
-    if customer.verified:
-        who += " (signed in)"
     fields = [
-        plain(f"Customer: {who}", 2000),
+        plain(f"Customer: {customer_label(case)}", 2000),
         plain(f"Tier: {customer.tier or 'unknown'}", 2000),
         plain(f"Booking: {customer.booking or 'none linked'}", 2000),
         plain(f"Language: {language_label(case, staff_languages)}", 2000),
@@ -132,14 +91,8 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         plain(f"Waited: {format_wait(case.waited_seconds)}", 2000),
     ]
     blocks.append({"type": "section", "fields": fields})
-    details = []
-    if case.signals:
-        details.append("Signals: " + ", ".join(case.signals))
-    for action in case.actions:
-        done = "done" if action.get("done") else f"not done ({action.get('why', 'unknown')})"
-        details.append(f"Llamita's action: {action.get('action', '?')} {done}")
-    if details:
-        blocks.append({"type": "context", "elements": [plain(" · ".join(details), 2000)]})
+    if lines := details(case):
+        blocks.append({"type": "context", "elements": [plain(" · ".join(lines), 2000)]})
 
     recent = [m for m in case.recent if m.author in ("customer", "bot", "staff")]
     if recent:
