@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.decision import Action, BookingFacts, Brain, CustomerProfile, Decision, Memory, Signal, Turn
+from bot.decision import (Action, AnyBrain, BookingFacts, CustomerProfile, Decision, Memory, Signal, Turn,
+                          decide_with)
 from bot.status_lines import status_line
 from routing.channels import StaffChannel
 from routing.config import OperatorConfig
@@ -38,6 +39,7 @@ from routing.models import (
     Customer,
     DemoAccount,
     DemoBooking,
+    LLMUsage,
     Message,
     StaffPost,
     StaffThread,
@@ -166,7 +168,7 @@ def token_hash(token: str) -> str:
 
 
 class RoutingService:
-    def __init__(self, store: Store, hub: Hub, operator: OperatorConfig, brain: Brain,
+    def __init__(self, store: Store, hub: Hub, operator: OperatorConfig, brain: AnyBrain,
                  staff_channels: Sequence[StaffChannel] = (), clock: Callable[[], datetime] = utcnow):
         self.store = store
         self.hub = hub
@@ -438,7 +440,11 @@ class RoutingService:
         memory = Memory.from_json(conversation.brain_memory)
         history = await self._history(session, conversation.id, before_seq=message.seq)
         profile = await self._profile(session, conversation.customer_id)
-        decision = self._decide(message.text, memory, history, profile)
+        # NOTE(issue 8): an async brain (a language model) is awaited here, inside this transaction; the
+        # reworked message path awaits it before the transaction instead.
+        decision = await self._decide(message.text, memory, history, profile)
+        if decision.usage is not None:
+            session.add(LLMUsage.of(decision.usage, conversation.id, case.id, message.id, self.clock()))
 
         conversation.brain_memory = decision.memory.to_json()
         conversation.language = decision.language
@@ -458,9 +464,10 @@ class RoutingService:
         await self._announce(conversation.id, reply.seq, to_staff=decision.hands_over, case_id=case.id,
                              status={"state": CaseState.WAITING.value, "agent": None} if decision.hands_over else None)
 
-    def _decide(self, text: str, memory: Memory, history: Sequence[Turn], profile: CustomerProfile | None) -> Decision:
+    async def _decide(self, text: str, memory: Memory, history: Sequence[Turn],
+                      profile: CustomerProfile | None) -> Decision:
         try:
-            return self.brain.decide(text, memory, history, profile)
+            return await decide_with(self.brain, text, memory, history, profile)
         except Exception:
             # A broken brain must not lose the customer: apologise (never with the error) and bring in people.
             log.exception("the brain failed on a message; handing the conversation over")
