@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from pydantic import ValidationError
@@ -129,6 +130,7 @@ def _grounding_problems(reply: str, context: Context) -> list[str]:
     return found
 
 
+@lru_cache(maxsize=8)   # one system prompt per configuration: its word runs are built once
 def _leak_checker(system_prompt: str) -> Callable[[str], bool]:
     words = _WORD.findall(system_prompt.lower())
     runs = {tuple(words[i:i + LEAK_RUN]) for i in range(len(words) - LEAK_RUN + 1)}
