@@ -16,8 +16,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from adapters.desk import Desk
-from adapters.webchat import WebChat
 from adapters.llm import brain_description, build_llm_brain, close_brain
+from adapters.webchat import WebChat
 from bot.decision import AnyBrain
 from bot.offline import OfflineBrain
 from routing.channels import StaffChannel

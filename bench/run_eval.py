@@ -162,7 +162,8 @@ def main() -> int:
                                          f"--show={args.show}"], cwd=REPO)
                 if result.returncode != 0:
                     failed.append(f"{name} (model)")
-                side_by_side.append((name, metrics_of(score, compared, decisions), metrics_of(score, compared, by_model)))
+                side_by_side.append((name, metrics_of(score, compared, decisions),
+                                     metrics_of(score, compared, by_model)))
     for name, offline, with_model in side_by_side:
         print_side_by_side(name, model, offline, with_model)
     print()

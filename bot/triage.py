@@ -49,7 +49,7 @@ class _Triage:
 
     def pending(self) -> Iterator[tuple[str, Memory, tuple[Turn, ...], CustomerProfile | None]]:
         """The arguments of each turn's `decide`, until a hand-over (feed each decision to `took`)."""
-        for index, text in enumerate(self.turns):
+        for text in self.turns:
             yield text, self.memory, tuple(self.history), self.customer
             if self.escalate_at is not None:
                 return

@@ -22,8 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.decision import (Action, AnyBrain, BookingFacts, CustomerProfile, Decision, Memory, Signal, Turn,
-                          decide_with)
+from bot.decision import Action, AnyBrain, BookingFacts, CustomerProfile, Decision, Memory, Signal, Turn, decide_with
 from bot.status_lines import status_line
 from routing.channels import StaffChannel
 from routing.config import OperatorConfig

@@ -187,7 +187,8 @@ class LLMBrain:
                 reply = await self.model.complete(ModelRequest(purpose, messages, Judgement, timeout=max(left, 0.05)))
             except ModelUnavailable as error:
                 left = self.budget.deadline - (self.clock() - started)
-                if not error.retryable or attempts > self.budget.retries or left < RETRY_MIN_SHARE * self.budget.deadline:
+                too_late = left < RETRY_MIN_SHARE * self.budget.deadline
+                if not error.retryable or attempts > self.budget.retries or too_late:
                     raise
                 log.info("the language model failed (%s); trying once more", error.why)
                 continue

@@ -126,7 +126,8 @@ def _grounding_problems(reply: str, context: Context) -> list[str]:
     mentioned = {ref for text in context.customer_said for ref in booking_references(text)}
     strangers = [ref for ref in booking_references(reply) if ref not in own and ref not in mentioned]
     if strangers:
-        found.append("the reply names a booking that is not on the signed-in customer's account; describe no other booking")
+        found.append("the reply names a booking that is not on the signed-in customer's account; "
+                     "describe no other booking")
     return found
 
 

@@ -72,7 +72,8 @@ async def test_the_policys_own_security_reading_freezes_a_verified_account_only(
 async def test_a_hot_topic_the_model_names_must_be_one_the_operator_set(llm, model):
     message = "Do you know anything about what's going on with the pilots this week?"
     model.answers(judgement("handover", reason="hot_topic", hot_topic_id="volcano", summary="x"),
-                  judgement("handover", reason="hot_topic", hot_topic_id="airline_strike", summary="Asks about the strike."))
+                  judgement("handover", reason="hot_topic", hot_topic_id="airline_strike",
+                            summary="Asks about the strike."))
 
     decision = await llm.decide(message, Memory())
 
