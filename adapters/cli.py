@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from routing.config import ConfigError, load_operator_config, load_settings
+from routing.config import ConfigError, load_llm_settings, load_operator_config, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
 
     triage = commands.add_parser("triage", help="read cases as JSON lines on stdin, write decisions on stdout")
     triage.add_argument("--config", type=Path, help="operator file (default: the Llama Travel demo)")
+    triage.add_argument("--brain", choices=("auto", "offline", "llm"), default=None,
+                        help="auto (default, or LLAMITA_BRAIN): the language model when OPENAI_API_KEY is set, "
+                             "else the offline brain")
+    triage.add_argument("--parallel", type=int, default=4, help="cases decided at once with a language model")
 
     check = commands.add_parser("check-config", help="validate an operator file")
     check.add_argument("file", type=Path)
@@ -66,11 +70,35 @@ def serve_command(args: argparse.Namespace) -> int:
 
 
 def triage_command(args: argparse.Namespace) -> int:
+    import os
+
     from bot.offline import OfflineBrain
     from bot.triage import triage_stream
 
-    policy = load_operator_config(args.config).policy()
-    triage_stream(OfflineBrain(policy), sys.stdin, sys.stdout, policy)
+    operator = load_operator_config(args.config)
+    policy = operator.policy()
+    env = dict(os.environ)
+    if args.brain:
+        env["LLAMITA_BRAIN"] = args.brain
+    llm = load_llm_settings(env)   # the same configuration as `llamita serve`
+    if llm is None:
+        triage_stream(OfflineBrain(policy), sys.stdin, sys.stdout, policy)
+        return 0
+    import asyncio
+
+    from adapters.llm import build_llm_brain, close_brain
+    from bot.triage import triage_stream_async
+
+    brain = build_llm_brain(llm, policy, company=operator.company, agent_name=operator.agent_name)
+
+    async def run() -> None:
+        try:
+            await triage_stream_async(brain, sys.stdin, sys.stdout, policy, parallel=args.parallel)
+        finally:
+            await close_brain(brain)
+
+    asyncio.run(run())
+    print(f"llamita triage: {llm.model} at {llm.endpoint}: {brain.outcomes_line()}", file=sys.stderr)
     return 0
 
 

@@ -16,8 +16,9 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from adapters.desk import Desk
+from adapters.llm import brain_description, build_llm_brain, close_brain
 from adapters.webchat import WebChat
-from bot.decision import Brain
+from bot.decision import AnyBrain
 from bot.offline import OfflineBrain
 from routing.channels import StaffChannel
 from routing.config import LOOPBACK_HOSTS, Settings
@@ -52,13 +53,21 @@ RUNTIME = web.AppKey("runtime", Runtime)
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
-def build_runtime(settings: Settings, brain: Brain | None = None, *, teams_tokens=None) -> Runtime:
+def build_brain(settings: Settings) -> AnyBrain:
+    """The offline brain, or the LLM brain in front of it when a language model is configured."""
+    operator = settings.operator
+    if settings.llm is None:
+        return OfflineBrain(operator.policy())
+    return build_llm_brain(settings.llm, operator.policy(), company=operator.company, agent_name=operator.agent_name)
+
+
+def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> Runtime:
     """`teams_tokens`: the Agents SDK token-provider factory for Teams' outbound calls (default: MSAL with the
     app's secret); tests pass one that answers like Entra ID does."""
     store = Store(settings.database_url)
     hub: Hub = RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
     operator = settings.operator
-    service = RoutingService(store, hub, operator, brain or OfflineBrain(operator.policy()))
+    service = RoutingService(store, hub, operator, brain or build_brain(settings))
     webchat = WebChat(service, settings)
     desk = Desk(service, settings)
     edges: list = [webchat, desk]
@@ -79,7 +88,7 @@ def build_runtime(settings: Settings, brain: Brain | None = None, *, teams_token
     return Runtime(settings, store, hub, service, Outbox(service, channels), edges)
 
 
-def create_app(settings: Settings, brain: Brain | None = None, *, teams_tokens=None) -> web.Application:
+def create_app(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> web.Application:
     runtime = build_runtime(settings, brain, teams_tokens=teams_tokens)
     app = web.Application(client_max_size=1024 * 1024)
     app.on_response_prepare.append(security_headers)
@@ -127,6 +136,7 @@ async def _lifetime(app: web.Application):
     for edge in runtime.edges:
         if stop := getattr(edge, "stop", None):
             await stop()
+    await close_brain(runtime.service.brain)
     await runtime.hub.close()
     await runtime.store.close()
 
@@ -177,7 +187,7 @@ def startup_report(settings: Settings) -> str:
         f"  Database:   {settings.database_kind}"
         + ("" if settings.database_kind == "PostgreSQL" else f" ({settings.database_url.split('///')[-1]}); "
            "set DATABASE_URL=postgresql://... for production"),
-        "  Brain:      offline (no network, no API key)",
+        f"  Brain:      {brain_description(settings.llm)}",
         f"  Web chat:   {base}/   (embed with <script src=\"{base}/widget.js\"></script>)",
         f"  Staff desk: {base}/desk?token={settings.staff_token}",
     ]

@@ -6,11 +6,12 @@ database or a staff channel; routing turns decisions into stored messages, cases
 """
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from typing import Any, Protocol, Sequence
+from typing import Any, Awaitable, Protocol, Sequence, Union
 
 # Precedence matters: when several reasons apply, the first in this tuple wins.
 REASONS: tuple[str, ...] = ("security", "legal", "distress", "human_request", "hot_topic", "edge_case")
@@ -137,6 +138,18 @@ class Memory:
 
 
 @dataclass(frozen=True)
+class ModelUsage:
+    """What a language model cost for one turn, for the stats (None on decisions no model took part in)."""
+    model: str                       # the model's name, as configured (LLAMITA_MODEL)
+    outcome: str                     # "ok", "repaired", or why the offline brain decided: "timeout", "error",
+                                     # "invalid", "refused", "circuit_open"
+    calls: int = 0                   # requests sent this turn (a retry and a repair count)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0              # wall time of the model part of the turn
+
+
+@dataclass(frozen=True)
 class Decision:
     action: Action
     reply: str                       # what Llamita says to the customer, in `reply_language`
@@ -150,6 +163,7 @@ class Decision:
     sentiment: float = 0.0           # -1 (very negative) .. +1 (very positive)
     summary: str = ""                # one paragraph for the person taking over
     reply_language: str | None = None  # language of `reply` when it differs from `language`
+    usage: ModelUsage | None = None    # tokens and latency when a language model took part in the turn
 
     @property
     def hands_over(self) -> bool:
@@ -178,3 +192,31 @@ class Brain(Protocol):
         history: Sequence[Turn] = (),
         customer: CustomerProfile | None = None,
     ) -> Decision: ...
+
+
+class AsyncBrain(Protocol):
+    """A brain that waits on something (a language model): `decide` is awaited, with its own deadline.
+
+    Same contract as Brain: it never raises on input and returns within its budget. The caller must
+    not hold a database transaction open while awaiting it.
+    """
+
+    async def decide(
+        self,
+        message: str,
+        memory: Memory,
+        history: Sequence[Turn] = (),
+        customer: CustomerProfile | None = None,
+    ) -> Decision: ...
+
+
+AnyBrain = Union[Brain, AsyncBrain]
+
+
+async def decide_with(brain: AnyBrain, message: str, memory: Memory, history: Sequence[Turn] = (),
+                      customer: CustomerProfile | None = None) -> Decision:
+    """The decision of either kind of brain: a synchronous one (OfflineBrain) is called, an async one awaited."""
+    decision: Decision | Awaitable[Decision] = brain.decide(message, memory, history, customer)
+    if inspect.isawaitable(decision):
+        decision = await decision
+    return decision

@@ -241,6 +241,52 @@ class ChatLimits:
     connections_per_address: int = 200      # open chat sockets per client address (offices share one)
     new_conversations_per_minute: int = 60  # per client address, with a burst of as many
     trust_forwarded_for: bool = False       # behind a proxy: the client address is X-Forwarded-For's last hop
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_MODEL = "gpt-4o-mini"
+MAX_LLM_DEADLINE = 14.0   # the widget shows "Llamita is typing…" for 15 s: an answer must come before it hides
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """A language model behind the offline brain (docs/llm.md). None in Settings: the offline brain alone."""
+    api_key: str = field(repr=False)
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None           # None: OpenAI; any OpenAI-compatible server otherwise
+    deadline_seconds: float = 8.0         # per customer turn, retry and repair included
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url or OPENAI_DEFAULT_BASE_URL
+
+
+def load_llm_settings(env: Mapping[str, str] | None = None) -> LLMSettings | None:
+    """The model configuration from the openai SDK's own variables plus LLAMITA_MODEL; None when off.
+
+    On when OPENAI_API_KEY is set (a self-hosted server that needs no key takes any value), unless
+    LLAMITA_BRAIN=offline. Read once by `load_settings` and by `llamita triage`.
+    """
+    env = os.environ if env is None else env
+    brain = (env.get("LLAMITA_BRAIN") or "auto").strip().lower()
+    if brain not in ("auto", "offline", "llm"):
+        raise ConfigError(f"LLAMITA_BRAIN must be auto, offline or llm, got {env.get('LLAMITA_BRAIN')!r}")
+    key = (env.get("OPENAI_API_KEY") or "").strip()
+    if brain == "offline" or (not key and brain == "auto"):
+        return None
+    if not key:
+        raise ConfigError("LLAMITA_BRAIN=llm needs OPENAI_API_KEY (any value for a server that needs no key)")
+    raw = env.get("LLAMITA_LLM_DEADLINE") or "8"
+    try:
+        deadline = float(raw)
+    except ValueError:
+        raise ConfigError(f"LLAMITA_LLM_DEADLINE must be a number of seconds, got {raw!r}") from None
+    if not 0 < deadline <= MAX_LLM_DEADLINE:
+        raise ConfigError(f"LLAMITA_LLM_DEADLINE must be more than 0 and at most {MAX_LLM_DEADLINE:g} seconds "
+                          f"(the chat shows the typing indicator for 15 s), got {raw!r}")
+    base_url = (env.get("OPENAI_BASE_URL") or "").strip() or None
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"OPENAI_BASE_URL must be an http(s) URL such as http://localhost:11434/v1, got {base_url!r}")
+    return LLMSettings(api_key=key, model=(env.get("LLAMITA_MODEL") or "").strip() or DEFAULT_MODEL,
+                       base_url=base_url, deadline_seconds=deadline)
 
 
 @dataclass(frozen=True)
@@ -258,6 +304,7 @@ class Settings:
     slack: SlackCredentials | None = None
     teams: TeamsSettings | None = None
     redis_url: str | None = None
+    llm: LLMSettings | None = None   # a language model behind the offline brain; None: the offline brain alone
     demo_sign_in: bool = False   # /chat/demo-identity signs anyone in as a demo customer: demo config only
     chat_limits: ChatLimits = field(default_factory=ChatLimits)
     missing: tuple[str, ...] = field(default=())  # integrations that are off, with how to turn them on
@@ -363,6 +410,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
     else:
         missing.append("Slack: off. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
                        "Socket Mode) after creating the app from manifest.yml; see README, 'Connect Slack'.")
+    llm = load_llm_settings(env)
     port = _number(env, "LLAMITA_PORT", 8080)
     defaults = ChatLimits()
     chat_limits = ChatLimits(
@@ -391,6 +439,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         slack=slack,
         teams=teams,
         redis_url=env.get("REDIS_URL") or None,
+        llm=llm,
         demo_sign_in=env.get("LLAMITA_DEMO_SIGN_IN", "1" if using_demo else "0") == "1",
         chat_limits=chat_limits,
         missing=tuple(missing),

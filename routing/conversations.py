@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.decision import BookingFacts, CustomerProfile, Decision, Turn
+from bot.decision import BookingFacts, CustomerProfile, Decision, ModelUsage, Turn
 from routing.lifecycle import OPEN_STATES, WITH_PEOPLE
 from routing.models import (
     Author,
@@ -290,6 +290,16 @@ def remember(sql: Raw, pending: Pending, decision: Decision) -> None:
     sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, signals = :signals '
             "WHERE id = :id", language=decision.language, topic=decision.topic or pending.case_topic,
             sentiment=decision.sentiment, signals=json.dumps(signals), id=pending.case_id)
+
+
+def record_model_usage(sql: Raw, pending: Pending, usage: ModelUsage, now: datetime) -> None:
+    """What the language model cost for this turn (for the stats), kept with the answer it gave."""
+    sql.run("INSERT INTO llmusage (conversation_id, case_id, message_id, model, outcome, calls, prompt_tokens, "
+            "completion_tokens, latency_ms, at) VALUES (:conversation, :case, :message, :model, :outcome, :calls, "
+            ":prompt, :completion, :latency, :now)", conversation=pending.conversation_id, case=pending.case_id,
+            message=pending.message_id, model=usage.model, outcome=usage.outcome, calls=usage.calls,
+            prompt=usage.prompt_tokens, completion=usage.completion_tokens, latency=usage.latency_ms,
+            now=sql.stamp(now))
 
 
 # ---------------------------------------------------------------------- reading

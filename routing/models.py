@@ -167,3 +167,31 @@ class DemoBooking(SQLModel, table=True):
     summary: str
     departure: str | None = None
     status: str = "confirmed"
+
+
+class LLMUsage(SQLModel, table=True):
+    """What the language model cost per customer turn (tokens, latency, outcome), for the stats.
+
+    One row per turn a model took part in, including the turns it failed on (outcome "timeout",
+    "error", "invalid", "refused", "circuit_open": the offline brain decided those).
+    """
+    __tablename__ = "llmusage"
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversation.id", index=True)
+    case_id: int | None = Field(default=None, foreign_key="case.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")   # the customer message decided
+    model: str
+    outcome: str
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+    @classmethod
+    def of(cls, usage, conversation_id: str, case_id: int | None, message_id: int | None,
+           at: datetime) -> "LLMUsage":
+        """A row from a bot.decision.ModelUsage."""
+        return cls(conversation_id=conversation_id, case_id=case_id, message_id=message_id, model=usage.model,
+                   outcome=usage.outcome, calls=usage.calls, prompt_tokens=usage.prompt_tokens,
+                   completion_tokens=usage.completion_tokens, latency_ms=usage.latency_ms, at=at)

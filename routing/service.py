@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 import logging
 import secrets
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.decision import Action, Brain, Decision, Memory, Signal
+from bot.decision import Action, AnyBrain, Decision, Memory, Signal, decide_with
 from bot.status_lines import status_line
 from routing import conversations, queries
 from routing.cases import (
@@ -44,7 +43,7 @@ from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
 from routing.models import Author, CaseState, StaffPost, StaffThread, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
 from routing.redact import mask_card_numbers
-from routing.store import Raw, Store
+from routing.store import Raw, Rollback, Store
 from routing.views import CaseView, MessageView, StaffMember
 
 log = logging.getLogger(__name__)
@@ -120,7 +119,7 @@ def token_hash(token: str) -> str:
 
 
 class RoutingService:
-    def __init__(self, store: Store, hub: Hub, operator: OperatorConfig, brain: Brain,
+    def __init__(self, store: Store, hub: Hub, operator: OperatorConfig, brain: AnyBrain,
                  staff_channels: Sequence[StaffChannel] = (), clock: Callable[[], datetime] = utcnow):
         self.store = store
         self.hub = hub
@@ -220,6 +219,8 @@ class RoutingService:
         if not conversations.take_for_answer(sql, pending):
             return None, conversations.next_unhandled(sql, pending.conversation_id)
         conversations.remember(sql, pending, decision)
+        if decision.usage is not None:
+            conversations.record_model_usage(sql, pending, decision.usage, self.clock())
         reply = None
         try:
             if hand_over is not None:
@@ -243,10 +244,8 @@ class RoutingService:
     async def _decide(self, pending: Pending) -> Decision:
         memory = Memory.from_json(pending.memory)
         try:
-            decision = self.brain.decide(pending.text, memory, pending.history, pending.profile)
-            if inspect.isawaitable(decision):   # a brain that thinks over the network answers later
-                decision = await decision
-            return decision
+            # A brain that thinks over the network (docs/llm.md) is awaited, with its own deadline.
+            return await decide_with(self.brain, pending.text, memory, pending.history, pending.profile)
         except Exception:
             # A broken brain must not lose the customer: apologise (never with the error) and bring in people.
             log.exception("the brain failed on a message; handing the conversation over")

@@ -29,8 +29,8 @@ from adapters.labels import reason_label
 from adapters.teams import cards
 from adapters.teams.channel import TeamsChannel, split_thread, thread_id
 from adapters.teams.text import literal, teams_to_plain
-from routing.lifecycle import IllegalMove
 from routing.cases import MAX_CASE_ID
+from routing.lifecycle import IllegalMove
 from routing.service import CaseNotFound, text_refusal
 from routing.views import CaseView, StaffMember, format_wait
 

@@ -14,8 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from adapters.labels import author_label, customer_label, details, language_label, reason_label, sentiment_label
-from adapters.labels import summary_text
+from adapters.labels import (
+    author_label,
+    customer_label,
+    details,
+    language_label,
+    reason_label,
+    sentiment_label,
+    summary_text,
+)
 from adapters.teams.text import fit, literal, notification
 from routing.views import CaseView, MessageView, format_wait
 

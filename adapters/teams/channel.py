@@ -51,7 +51,7 @@ from pydantic import ValidationError
 from adapters.teams import cards
 from adapters.teams.auth import InboundAuth
 from routing.channels import Delivery, PermanentFailure, RetryLater
-from routing.config import Settings, TeamsSettings, TeamConfig
+from routing.config import Settings, TeamConfig, TeamsSettings
 from routing.service import RoutingService
 from routing.views import CaseView
 
@@ -108,7 +108,7 @@ class TeamsChannel:
                  token_provider: TokenProviderFactory | None = None):
         if settings.teams is None:
             raise ValueError("TeamsChannel needs Teams settings (CONNECTIONS__SERVICE_CONNECTION__SETTINGS__...)")
-        from adapters.teams.bot import TeamsBot   # the inbound half; it needs this channel
+        from adapters.teams.bot import TeamsBot  # the inbound half; it needs this channel
 
         self.service = service
         self.settings = settings

@@ -16,7 +16,8 @@ SLACK_ANA = "UANA0001"
 
 
 async def claims_of(server, case_id: int) -> list[Claim]:
-    return list(await server.runtime.store.read(lambda db: db.exec(select(Claim).where(Claim.case_id == case_id)).all()))
+    return list(await server.runtime.store.read(
+        lambda db: db.exec(select(Claim).where(Claim.case_id == case_id)).all()))
 
 
 async def test_two_teams_claims_on_two_workers_exactly_one_wins(llamita, connector, session, tmp_path, database_url):
