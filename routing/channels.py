@@ -7,6 +7,7 @@ outbox hands each one to the channel as a Delivery, retrying until the platform 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from routing.config import TeamConfig
@@ -22,7 +23,12 @@ class Delivery:
     target: str                   # platform channel id
     card_ref: str | None          # the case's card on this channel, once posted
     message: MessageView | None = None
+    # 1 for a first try. More: an earlier attempt's outcome is unknown (it timed out, failed in a way that
+    # does not say whether the platform took it, or its worker died), so it may be there already. A
+    # channel that marks what it posts must look for that copy before posting again, and return its
+    # reference: every post has its effect once.
     attempt: int = 1
+    queued_at: datetime | None = None   # when routing queued it: where to start looking for an earlier copy
 
 
 class RetryLater(Exception):
@@ -39,6 +45,9 @@ class PermanentFailure(Exception):
 
 class StaffChannel(Protocol):
     name: str
+    # Seconds between two posts to one platform channel (the outbox paces, by starting the next later;
+    # deliver() never sleeps for it). Slack: about one a second per channel.
+    pace_seconds: float
 
     def target_for(self, team: TeamConfig) -> str | None:
         """The channel id where this team's cases go on this platform, or None when it has none."""

@@ -202,6 +202,7 @@ class SlackCredentials:
     signing_secret: str
     app_token: str | None = None          # set: Socket Mode; unset: HTTP mode on /slack/events
     api_url: str | None = None            # Web API base URL, for self-hosted gateways and tests
+    timeout: float = 10.0                 # seconds a Web API call may take (SLACK_API_TIMEOUT)
 
     @property
     def socket_mode(self) -> bool:
@@ -351,6 +352,19 @@ def _persistent_secret(path: Path, given: str | None) -> tuple[str, bool]:
     return value, True
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 600:
+        raise ConfigError(f"{name} must be more than 0 and at most 600 seconds, got {raw!r}")
+    return value
+
+
 def _number(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -406,7 +420,8 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
     if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):
         slack = SlackCredentials(
             bot_token=env["SLACK_BOT_TOKEN"], signing_secret=env["SLACK_SIGNING_SECRET"],
-            app_token=env.get("SLACK_APP_TOKEN") or None, api_url=env.get("SLACK_API_URL") or None)
+            app_token=env.get("SLACK_APP_TOKEN") or None, api_url=env.get("SLACK_API_URL") or None,
+            timeout=_seconds(env, "SLACK_API_TIMEOUT", 10.0))
     else:
         missing.append("Slack: off. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
                        "Socket Mode) after creating the app from manifest.yml; see README, 'Connect Slack'.")

@@ -1,16 +1,25 @@
-"""Delivers queued staff posts to their channels, in order per case, retrying until they land.
+"""Delivers queued staff posts to their channels: each case's posts in order, nobody waiting for anyone else.
 
-Several workers can run this loop against one database: a post is leased (its next attempt pushed
-into the future) with a conditional update before it is delivered, so only one worker sends it.
+A stream is one case on one staff channel: its posts go strictly one after the other (a card before
+the messages under it). Streams are independent: each delivery is its own task, started as soon as
+its stream's oldest post is due, so a slow platform, a paced channel or a post that hangs holds up
+only its own stream, never another team's card.
+
+Several workers can run this against one database: a post is leased (its next attempt pushed past
+the lease) with a conditional update before it is delivered, so only one worker sends it. Pacing
+(the platform's posts per second per channel) happens here, by starting a delivery later, never by
+sleeping inside one. A post whose earlier attempt may have landed (it timed out, failed ambiguously,
+or its worker died) reaches the channel with `attempt > 1`; the channel looks for that copy before
+posting again (routing/channels.py), so a retry never shows a second one.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from routing.channels import Delivery, PermanentFailure, RetryLater, StaffChannel
@@ -31,28 +40,43 @@ def backoff_seconds(attempt: int) -> float:
     return min(MAX_BACKOFF_SECONDS, 2 ** max(0, attempt - 1)) * random.uniform(0.8, 1.2)
 
 
+def stream_heads(session: Session) -> list[StaffPost]:
+    """The oldest pending post of every (case, channel) stream: the only one of each that may go now."""
+    oldest = select(func.min(StaffPost.id)).where(StaffPost.status == "pending").group_by(
+        StaffPost.case_id, StaffPost.channel)
+    return list(session.exec(select(StaffPost).where(col(StaffPost.id).in_(oldest)).order_by(StaffPost.id)))
+
+
 class Outbox:
     def __init__(self, service: RoutingService, channels: list[StaffChannel]):
         self.service = service
         self.channels = {channel.name: channel for channel in channels}
         self._stopping = False
+        self._in_flight: dict[tuple[int, str], asyncio.Task] = {}
+        self._next_free: dict[tuple[str, str], datetime] = {}   # (channel, target) -> when it may take a post
 
     async def run(self) -> None:
-        """Deliver until stopped: wake when posts are queued, and poll for retries that fall due."""
+        """Deliver until stopped: wake when posts are queued or a delivery ends, and when retries fall due."""
         ready = self.service.outbox_ready
         while not self._stopping:
             ready.clear()
-            delivered = 0
+            wake_in = POLL_SECONDS
             try:
-                delivered = await self.deliver_due()
+                wake_in = await self.dispatch() if not self._stopping else 0.0
             except Exception:  # keep the loop alive through database hiccups; the posts stay queued
                 log.exception("outbox round failed; retrying")
-            if delivered:
-                continue  # posts queued behind the ones just delivered (same case) can go now, not at the next poll
             try:
-                await asyncio.wait_for(ready.wait(), POLL_SECONDS)
+                await asyncio.wait_for(ready.wait(), max(0.01, min(wake_in, POLL_SECONDS)))
             except TimeoutError:
                 pass
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    def stop(self) -> None:
+        """Start nothing new and let the deliveries under way finish (a cancelled one could be sent but not
+        recorded), then end."""
+        self._stopping = True
+        self.service.outbox_ready.set()
 
     async def requeue_refused(self) -> int:
         """At start-up: try once more what a platform refused for good on an open case.
@@ -68,28 +92,42 @@ class Outbox:
 
         return await self.service.store.write(requeue)
 
-    def stop(self) -> None:
-        """Finish the round under way (a cancelled delivery could be sent but not recorded), then end."""
-        self._stopping = True
-        self.service.outbox_ready.set()
+    async def dispatch(self) -> float:
+        """Start a delivery for every stream whose oldest post is due, its channel free, and nothing of it
+        under way; returns the seconds until the next post falls due (or its channel is free again)."""
+        heads = await self.service.store.read(stream_heads)
+        now = self.service.clock()
+        wake_in = POLL_SECONDS
+        for post in heads:
+            stream = (post.case_id, post.channel)
+            channel = self.channels.get(post.channel)
+            if channel is None or stream in self._in_flight:
+                continue
+            if post.next_attempt_at > now:
+                wake_in = min(wake_in, (post.next_attempt_at - now).total_seconds())
+                continue
+            pace = (post.channel, post.target)
+            if (free_at := self._next_free.get(pace)) is not None and free_at > now:
+                wake_in = min(wake_in, (free_at - now).total_seconds())
+                continue
+            self._next_free[pace] = now + timedelta(seconds=getattr(channel, "pace_seconds", 0.0))
+            task = asyncio.create_task(self._deliver(post), name=f"outbox:{post.id}")
+            self._in_flight[stream] = task
+            task.add_done_callback(lambda done, stream=stream: self._done(stream, done))
+        return wake_in
+
+    def _done(self, stream: tuple[int, str], task: asyncio.Task) -> None:
+        self._in_flight.pop(stream, None)
+        if not task.cancelled() and task.exception() is not None:
+            # Leasing or recording failed (the database, most likely): the post is still queued.
+            log.error("a staff post could not be handled; it stays queued", exc_info=task.exception())
+        self.service.outbox_ready.set()   # the stream's next post may go now
 
     async def deliver_due(self) -> int:
-        """One round: deliver every post that is due and whose case has nothing older pending."""
-        store, now = self.service.store, self.service.clock()
-        pending = await store.read(lambda session: session.exec(
-            select(StaffPost).where(StaffPost.status == "pending").order_by(StaffPost.id)).all())
-        blocked: set[tuple[int, str]] = set()   # (case, channel) pairs waiting on an earlier post
-        deliveries = []
-        for post in pending:
-            key = (post.case_id, post.channel)
-            if key in blocked:
-                continue
-            blocked.add(key)
-            if post.next_attempt_at <= now and post.channel in self.channels:
-                deliveries.append(post)
-        # Different cases go out concurrently; within a case, strictly one after the other.
-        results = await asyncio.gather(*(self._deliver(post) for post in deliveries))
-        return sum(results)
+        """One round, awaited (for tests and tools): start what is due, wait for it; how many were sent."""
+        await self.dispatch()
+        results = await asyncio.gather(*list(self._in_flight.values()), return_exceptions=True)
+        return sum(1 for result in results if result is True)
 
     async def _deliver(self, post: StaffPost) -> bool:
         service, now = self.service, self.service.clock()
@@ -106,6 +144,8 @@ class Outbox:
             reference = await asyncio.wait_for(self.channels[post.channel].deliver(delivery),
                                                LEASE.total_seconds() / 2)
         except RetryLater as slow_down:
+            # Not sent (the platform said so): the same attempt again later, and nothing to that channel meanwhile.
+            self._next_free[(post.channel, post.target)] = self.service.clock() + timedelta(seconds=slow_down.seconds)
             await self._reschedule(post, slow_down.seconds, str(slow_down), attempt - 1)
             return False
         except PermanentFailure as refused:
@@ -113,7 +153,9 @@ class Outbox:
             await self._finish(post, "failed", None, str(refused))
             return False
         except Exception as error:
-            log.warning("staff post %s to %s failed (attempt %d): %s", post.id, post.channel, attempt, error)
+            # Perhaps sent, perhaps not: the next attempt looks for it before posting again.
+            log.warning("staff post %s to %s failed (attempt %d): %s", post.id, post.channel, attempt,
+                        type(error).__name__)
             await self._reschedule(post, backoff_seconds(attempt), repr(error)[:500], attempt)
             return False
         await self._finish(post, "sent", reference, None)
@@ -130,11 +172,9 @@ class Outbox:
         case = await self.service.case(post.case_id)
         card_ref = thread.card_ref if thread else None
         target = post.target if post.kind == "card" or thread is None else thread.target
-        if post.kind == "card_update" and thread is not None:
-            target = thread.target
         return Delivery(post_id=post.id, kind=post.kind, case=case, target=target, card_ref=card_ref,
                         message=MessageView.of(message, self.service.operator.agent_name) if message else None,
-                        attempt=attempt)
+                        attempt=attempt, queued_at=post.created_at)
 
     async def _reschedule(self, post: StaffPost, seconds: float, error: str, attempts: int) -> None:
         await self.service.store.write(lambda session: session.execute(

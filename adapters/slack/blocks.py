@@ -69,9 +69,10 @@ def status_mrkdwn(case: CaseView, *, moved_away: bool) -> str:
 
 
 def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
-         moved_away: bool = False) -> tuple[str, list[dict]]:
+         moved_away: bool = False, copy: bool = False) -> tuple[str, list[dict]]:
     """The case card: (notification text, blocks). `moved_away`: this card is in a channel the case
-    has since been transferred out of (it shows where the case went, without buttons)."""
+    has since been transferred out of (it shows where the case went, without buttons). `copy`: a second
+    copy of the card (a post that landed twice): it says so and has no buttons."""
     reason = reason_label(case)
     team_name = case.team_name or "Support"
     title = f"Case #{case.id} · {reason} · {team_name}"
@@ -79,6 +80,10 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         {"type": "header", "text": plain(title, 150)},
         {"type": "section", "text": {"type": "mrkdwn", "text": status_mrkdwn(case, moved_away=moved_away)}},
     ]
+    if copy:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            ":link: A second copy of this case's card. Replies here still reach the case; use the other card's "
+            "buttons.")}]})
     blocks.append({"type": "section", "text": plain(f"Summary: {summary_text(case)}", SECTION_CHARS)})
 
     customer = case.customer
@@ -102,7 +107,7 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
             blocks.append({"type": "section", "text": plain(
                 f"{_author_label(message, case)}: {message.text}", CARD_MESSAGE_CHARS)})
 
-    open_here = case.state in ("waiting", "claimed") and not moved_away
+    open_here = case.state in ("waiting", "claimed") and not moved_away and not copy
     if open_here:
         blocks.append(_actions(case, teams))
     footer = f"Case {case.id}"
@@ -157,6 +162,16 @@ def thread_message(message: MessageView, case: CaseView) -> tuple[str, list[dict
     if message.translation:
         blocks.append({"type": "context", "elements": [plain(f"Translation: {message.translation}", 2000)]})
     return notification(f"{label}: {message.text}"), blocks
+
+
+def fallbacks(layout: list[dict]) -> list[list[dict]]:
+    """Simpler layouts to try, in order, when Slack refuses one (invalid_blocks): the text as one section
+    with the card's buttons kept (so the case can still be claimed from Slack), then the text alone."""
+    actions = [block for block in layout if block.get("type") == "actions"]
+    simpler = [text_only(layout)]
+    if actions:
+        simpler.insert(0, text_only(layout) + actions)
+    return simpler
 
 
 def text_only(layout: list[dict]) -> list[dict]:

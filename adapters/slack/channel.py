@@ -26,7 +26,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -37,8 +37,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.blocks import CLAIM, RESOLVE, TAKE_OVER, TRANSFER, Team, staff_mention
+from adapters.slack.outbound import SlackPoster, error_code, marked_case, retry_after
 from adapters.slack.text import mentioned_users, mrkdwn_literal, slack_to_plain
-from routing.channels import Delivery, PermanentFailure, RetryLater
+from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.lifecycle import IllegalMove
 from routing.service import MAX_MESSAGE_CHARS, CaseNotFound, RoutingService
@@ -47,17 +48,10 @@ from routing.views import CaseView, StaffMember, format_wait
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
-# Refusals that no retry will change; the post is marked failed (the case stays on the local desk).
-PERMANENT_ERRORS = frozenset({
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed", "account_inactive",
-    "token_revoked", "token_expired", "no_permission", "missing_scope", "restricted_action",
-    "team_access_not_granted", "ekm_access_denied", "message_not_found", "cant_update_message",
-    "edit_window_closed", "invalid_arguments",
-})
-LAYOUT_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long"})
 NAME_TTL = 3600.0
 MEMBERS_TTL = 60.0
-NAME_TIMEOUT = 1.5          # a name lookup while Slack waits for our 200 must stay well inside 3 s
+LOOKUP_BUDGET = 1.0         # all of a thread message's name look-ups together, while Slack waits for our 200
+PARENT_LOOKUP_TIMEOUT = 1.0 # reading the card a reply is under, when no case knows it yet
 SEEN_EVENTS = 5000
 CARD_RECORD_GRACE = 60.0    # seconds after a card's post during which a reply may beat its recording
 HELP = (
@@ -72,50 +66,7 @@ HELP = (
 )
 
 
-class ChannelPacer:
-    """About one post per second per Slack channel, shared by every delivery in this process.
-
-    A post reserves the channel's next free slot and sleeps until then; when the wait would be long
-    it is not reserved and the outbox is asked to come back later instead (the outbox lease stays short).
-    """
-
-    def __init__(self, interval: float = 1.0, max_wait: float = 3.0):
-        self.interval, self.max_wait = interval, max_wait
-        self._next_free: dict[str, float] = {}
-
-    async def slot(self, channel: str) -> None:
-        now = time.monotonic()
-        start = max(now, self._next_free.get(channel, 0.0))
-        wait = start - now
-        if wait > self.max_wait:
-            raise RetryLater(wait, f"pacing posts to {channel}")
-        self._next_free[channel] = start + self.interval
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    def pause(self, channel: str, seconds: float) -> None:
-        """Slack said 429 for this channel: nothing goes there for `seconds`."""
-        self._next_free[channel] = max(self._next_free.get(channel, 0.0), time.monotonic() + seconds)
-
-
-def _header(error: SlackApiError, name: str) -> str | None:
-    headers = getattr(error.response, "headers", None) or {}
-    for key, value in headers.items():
-        if key.lower() == name.lower():
-            return value[0] if isinstance(value, list) else value
-    return None
-
-
-def retry_after(error: SlackApiError) -> float | None:
-    """Seconds Slack asked us to wait (a 429 with Retry-After), or None when it is not a rate limit."""
-    status = getattr(error.response, "status_code", None)
-    code = error.response.get("error") if isinstance(getattr(error.response, "data", None), dict) else None
-    if status != 429 and code != "ratelimited":
-        return None
-    try:
-        return max(0.0, float(_header(error, "Retry-After") or 1))
-    except ValueError:
-        return 1.0
+Tell = Callable[[str], Awaitable[None]]   # says something only the person acting sees
 
 
 class CardNotRecordedYet(RuntimeError):
@@ -126,13 +77,9 @@ class SlackUnavailable(RuntimeError):
     """Slack's Web API could not tell us who we are yet (auth.test failed)."""
 
 
-def error_code(error: SlackApiError) -> str | None:
-    data = getattr(error.response, "data", None)
-    return data.get("error") if isinstance(data, dict) else None
-
-
 class SlackChannel:
     name = "slack"
+    pace_seconds = 1.0   # Slack takes about one message a second per channel (the outbox paces)
 
     def __init__(self, service: RoutingService, settings: Settings):
         if settings.slack is None:
@@ -142,7 +89,8 @@ class SlackChannel:
         self.credentials = settings.slack
         base_url = self.credentials.api_url or DEFAULT_API_URL
         base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.client = AsyncWebClient(token=self.credentials.bot_token, base_url=base_url, timeout=10)
+        self.client = AsyncWebClient(token=self.credentials.bot_token, base_url=base_url,
+                                     timeout=self.credentials.timeout)
         # process_before_response: Bolt answers Slack when the listener returns, so an event is stored
         # before Slack hears "200" (a failure answers 500 and Slack retries). Buttons and commands
         # call ack() first thing and hand their work to background tasks.
@@ -151,10 +99,11 @@ class SlackChannel:
         async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
             return await self._authorize(enterprise_id, team_id)   # Bolt wants a function, not a method
 
-        self.app = AsyncApp(client=AsyncWebClient(base_url=base_url, timeout=10), authorize=authorize,
+        self.app = AsyncApp(client=AsyncWebClient(base_url=base_url, timeout=self.credentials.timeout),
+                            authorize=authorize,
                             signing_secret=self.credentials.signing_secret, process_before_response=True,
                             name="llamita", logger=logging.getLogger("adapters.slack.bolt"))
-        self.pacer = ChannelPacer()
+        self.poster = SlackPoster(self.client, self._teams, service.operator.staff_languages, self._current_target)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
         self.team_id: str | None = None
@@ -181,62 +130,7 @@ class SlackChannel:
         return self.target_for(operator.team(case.team or operator.fallback_team))
 
     async def deliver(self, delivery: Delivery) -> str | None:
-        try:
-            # A card in a channel the case has since been transferred out of shows where it went.
-            moved = delivery.target != self._current_target(delivery.case)
-            if delivery.kind == "card":
-                text, layout = blocks.card(delivery.case, self._teams(), self.service.operator.staff_languages,
-                                           moved_away=moved)
-                return await self._post(delivery.target, text, layout)
-            if delivery.kind == "card_update":
-                if not delivery.card_ref:
-                    raise PermanentFailure(f"case {delivery.case.id} has no card in Slack to update")
-                text, layout = blocks.card(delivery.case, self._teams(), self.service.operator.staff_languages,
-                                           moved_away=moved)
-                await self._call_with_fallback(self.client.chat_update, text, layout,
-                                               channel=delivery.target, ts=delivery.card_ref)
-                return delivery.card_ref
-            if delivery.kind == "message":
-                if delivery.message is None:
-                    return None
-                if not delivery.card_ref:
-                    raise PermanentFailure(f"case {delivery.case.id} has no card in Slack to reply under")
-                text, layout = blocks.thread_message(delivery.message, delivery.case)
-                return await self._post(delivery.target, text, layout, thread_ts=delivery.card_ref)
-            log.warning("unknown delivery kind %r", delivery.kind)
-            return None
-        except SlackApiError as error:
-            raise self._classify(error, delivery.target) from error
-
-    async def _post(self, channel: str, text: str, layout: list[dict], **extra: Any) -> str:
-        await self.pacer.slot(channel)
-        response = await self._call_with_fallback(
-            self.client.chat_postMessage, text, layout, channel=channel, unfurl_links=False, unfurl_media=False,
-            **extra)
-        return response["ts"]
-
-    @staticmethod
-    async def _call_with_fallback(method, text: str, layout: list[dict], **arguments: Any):
-        """Call with the rich layout; if Slack refuses the layout itself, send a plain one instead of
-        losing the post."""
-        try:
-            return await method(text=text, blocks=layout, **arguments)
-        except SlackApiError as error:
-            if error_code(error) not in LAYOUT_ERRORS:
-                raise
-            log.error("Slack refused a layout (%s); sending it as plain text", error_code(error))
-            return await method(text=text, blocks=blocks.text_only(layout), **arguments)
-
-    def _classify(self, error: SlackApiError, channel: str) -> Exception:
-        seconds = retry_after(error)
-        if seconds is not None:
-            self.pacer.pause(channel, seconds)
-            return RetryLater(seconds, "Slack rate limit (429)")
-        code = error_code(error)
-        if code in PERMANENT_ERRORS or code in LAYOUT_ERRORS:
-            hint = " (invite the Llamita app to the channel)" if code == "not_in_channel" else ""
-            return PermanentFailure(f"Slack refused: {code}{hint}")
-        return error   # 5xx, internal_error, unknown: the outbox backs off and tries again
+        return await self.poster.deliver(delivery)
 
     # ================================================================== edge: HTTP and Socket Mode
 
@@ -393,11 +287,15 @@ class SlackChannel:
             return   # not a reply in a thread
         case_id = await self.service.case_for_thread(self.name, thread_ts, target=channel)
         if case_id is None:
+            case_id = await self._case_of_card(channel, thread_ts, event, context)
+        if case_id is None:
             if self._card_maybe_in_flight(event, context):
                 raise CardNotRecordedYet(f"no case for thread {thread_ts} yet; Slack will send the reply again")
             return   # a thread that is not a case's
         raw = event.get("text") or ""
-        names = {uid: await self._display_name(uid, timeout=NAME_TIMEOUT) for uid in set(mentioned_users(raw))}
+        # Looked up together, within a budget: Slack must have our answer within 3 s. A name that does not
+        # come in time is "a colleague", never a made-up one.
+        names = await self._names_within({user, *mentioned_users(raw)}, LOOKUP_BUDGET)
         text = slack_to_plain(raw, names.get).strip()
         has_files = bool(event.get("files")) or subtype == "file_share"
         if not text:
@@ -417,7 +315,7 @@ class SlackChannel:
         if case.claimed_by == staff_id and case.claimed_by_name:
             name = case.claimed_by_name
         else:
-            name = await self._display_name(user, timeout=NAME_TIMEOUT)
+            name = names.get(user) or "Support"
         outcome = await self.service.staff_message(case_id, StaffMember(staff_id, name, self.name), text,
                                                    external_id=f"slack:{ts}")
         if outcome.duplicate:
@@ -427,6 +325,38 @@ class SlackChannel:
                                         thread_ts))
         if not outcome.to_customer:
             self._spawn(self._explain_note(case, channel, user, thread_ts))
+
+    async def _case_of_card(self, channel: str, card_ts: str, event: dict, context: dict) -> int | None:
+        """The case of a card of ours no case is bound to yet, read from its marker: the card whose post is
+        still being recorded (it becomes the case's card now), or a second copy of one (it stays a copy:
+        the reply reaches the case, and the copy loses its buttons)."""
+        own_user = context.get("bot_user_id") or self.bot_user_id
+        if not own_user or event.get("parent_user_id") != own_user:
+            return None
+        try:
+            response = await asyncio.wait_for(self.client.conversations_history(
+                channel=channel, latest=card_ts, inclusive=True, limit=1, include_all_metadata=True),
+                PARENT_LOOKUP_TIMEOUT)
+        except Exception as error:
+            log.warning("could not read the card %s in %s: %s", card_ts, channel, type(error).__name__)
+            return None
+        messages = [m for m in response.get("messages") or [] if m.get("ts") == card_ts]
+        case_id = marked_case(messages[0]) if messages else None
+        if case_id is None:
+            return None
+        if not await self.service.settle_card_post(case_id, self.name, channel, card_ts):
+            if any(ref != card_ts for _target, ref in await self.service.staff_threads(case_id, self.name)):
+                self._spawn(self._retire_copy(channel, card_ts, case_id))
+        return case_id
+
+    async def _retire_copy(self, channel: str, card_ts: str, case_id: int) -> None:
+        """A second copy of a case's card: show it as a copy, without buttons (the bound card has them)."""
+        try:
+            case = await self.service.case(case_id)
+            text, layout = blocks.card(case, self._teams(), self.service.operator.staff_languages, copy=True)
+            await self.client.chat_update(channel=channel, ts=card_ts, text=text, blocks=layout)
+        except Exception as error:
+            log.warning("could not mark a copy of case %s's card: %s", case_id, type(error).__name__)
 
     async def _explain_note(self, case: CaseView, channel: str, user: str, thread_ts: str) -> None:
         key = (user, case.id, "note")
@@ -470,46 +400,60 @@ class SlackChannel:
 
     # ---------------------------------------------------------------- buttons
 
-    async def _on_claim(self, ack, body: dict, action: dict) -> None:
-        await ack()
-        self._spawn(self._claim(body, action, take_over=False))
+    # Answers to the person who clicked go through the click's response_url: Slack refuses
+    # chat.postEphemeral to someone outside the channel, and a refused outsider must still hear why.
 
-    async def _on_take_over(self, ack, body: dict, action: dict) -> None:
+    async def _on_claim(self, ack, body: dict, action: dict, respond) -> None:
         await ack()
-        self._spawn(self._claim(body, action, take_over=True))
+        self._spawn(self._claim(body, action, self._teller(respond, body), take_over=False))
 
-    async def _on_resolve(self, ack, body: dict, action: dict) -> None:
+    async def _on_take_over(self, ack, body: dict, action: dict, respond) -> None:
         await ack()
-        self._spawn(self._resolve_click(body, action))
+        self._spawn(self._claim(body, action, self._teller(respond, body), take_over=True))
 
-    async def _on_transfer(self, ack, body: dict, action: dict) -> None:
+    async def _on_resolve(self, ack, body: dict, action: dict, respond) -> None:
         await ack()
-        self._spawn(self._transfer(body, action))
+        self._spawn(self._resolve_click(body, action, self._teller(respond, body)))
+
+    async def _on_transfer(self, ack, body: dict, action: dict, respond) -> None:
+        await ack()
+        self._spawn(self._transfer(body, action, self._teller(respond, body)))
 
     @staticmethod
     def _where(body: dict) -> tuple[str, str | None]:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         return body["user"]["id"], channel
 
-    async def _case_from(self, value: str | None, channel: str | None, user: str) -> CaseView | None:
+    def _teller(self, respond, body: dict) -> Tell:
+        user, channel = self._where(body)
+
+        async def tell(text: str) -> None:
+            try:
+                await respond(text=text, response_type="ephemeral", replace_original=False)
+            except Exception as error:   # no response_url (or it expired): the ephemeral note, best effort
+                log.warning("could not answer a click through its response_url: %s", type(error).__name__)
+                await self._ephemeral(channel, user, text)
+
+        return tell
+
+    async def _case_from(self, value: str | None, tell: Tell) -> CaseView | None:
         try:
             return await self.service.case(int(value or ""), recent=0)
         except (ValueError, CaseNotFound):
-            if channel:
-                await self._ephemeral(channel, user, "That case no longer exists.")
+            await tell("That case no longer exists.")
             return None
 
-    async def _claim(self, body: dict, action: dict, *, take_over: bool) -> None:
-        user, channel = self._where(body)
-        case = await self._case_from(action.get("value"), channel, user)
-        if case is None or not await self._allowed(case, user, channel, "claim"):
+    async def _claim(self, body: dict, action: dict, tell: Tell, *, take_over: bool) -> None:
+        user, _channel = self._where(body)
+        case = await self._case_from(action.get("value"), tell)
+        if case is None or not await self._allowed(case, user, "claim", tell):
             return
         handle = (body.get("user") or {}).get("name") or "Support"
         staff = StaffMember(f"slack:{user}", await self._display_name(user, fallback=handle), self.name)
         outcome = await self.service.claim(case.id, staff, take_over=take_over)
         if outcome.won:
-            await self._ephemeral(channel, user, f"Case #{case.id} is yours. Reply in the card's thread: your "
-                                  "messages go to the customer under your display name.")
+            await tell(f"Case #{case.id} is yours. Reply in the card's thread: your messages go to the customer "
+                       "under your display name.")
             return
         now = outcome.case
         if now.state == "claimed" and now.claimed_by == staff.id:
@@ -520,23 +464,23 @@ class SlackChannel:
                 text += " Use *Take over* if you need to continue it yourself."
         else:
             text = f"Case #{case.id} is {now.state}; it can't be claimed now."
-        await self._ephemeral(channel, user, text)
+        await tell(text)
 
-    async def _resolve_click(self, body: dict, action: dict) -> None:
-        user, channel = self._where(body)
-        case = await self._case_from(action.get("value"), channel, user)
+    async def _resolve_click(self, body: dict, action: dict, tell: Tell) -> None:
+        user, _channel = self._where(body)
+        case = await self._case_from(action.get("value"), tell)
         if case is not None:
-            answer = await self._resolve(case, user, channel)
+            answer = await self._resolve(case, user)
             if answer:
-                await self._ephemeral(channel, user, answer)
+                await tell(answer)
 
-    async def _resolve(self, case: CaseView, user: str, channel: str | None) -> str | None:
+    async def _resolve(self, case: CaseView, user: str) -> str | None:
         """Resolve for a Slack user; returns what to tell them when it did not happen (or None)."""
         staff_id = f"slack:{user}"
         if case.state == "claimed" and case.claimed_by != staff_id:
             return (f"{staff_mention(case.claimed_by, case.claimed_by_name)} has case #{case.id}; only they can "
                     "resolve it. Use *Take over* first if you need to.")
-        if not await self._allowed(case, user, channel, "resolve", quiet=True):
+        if not await self._allowed(case, user, "resolve"):
             team = mrkdwn_literal(case.team_name or "its")
             return f"Only members of {self._channel_mention(case)} can resolve {team} cases."
         name = case.claimed_by_name if case.claimed_by == staff_id and case.claimed_by_name else \
@@ -547,11 +491,11 @@ class SlackChannel:
             return f"Case #{case.id} is already {case.state}."
         return None
 
-    async def _transfer(self, body: dict, action: dict) -> None:
-        user, channel = self._where(body)
+    async def _transfer(self, body: dict, action: dict, tell: Tell) -> None:
+        user, _channel = self._where(body)
         case_id = blocks.case_id_of_block(action.get("block_id"))
-        case = await self._case_from(str(case_id) if case_id else None, channel, user)
-        if case is None or not await self._allowed(case, user, channel, "transfer"):
+        case = await self._case_from(str(case_id) if case_id else None, tell)
+        if case is None or not await self._allowed(case, user, "transfer", tell):
             return
         team_id = (action.get("selected_option") or {}).get("value", "")
         name = case.claimed_by_name if case.claimed_by == f"slack:{user}" and case.claimed_by_name else \
@@ -559,10 +503,9 @@ class SlackChannel:
         try:
             moved = await self.service.transfer(case.id, team_id, StaffMember(f"slack:{user}", name, self.name))
         except (IllegalMove, ValueError) as refused:
-            await self._ephemeral(channel, user,
-                                  f"Case #{case.id} was not transferred: {mrkdwn_literal(str(refused))}.")
+            await tell(f"Case #{case.id} was not transferred: {mrkdwn_literal(str(refused))}.")
             return
-        await self._ephemeral(channel, user, f"Case #{case.id} went to {mrkdwn_literal(moved.team_name or team_id)}.")
+        await tell(f"Case #{case.id} went to {mrkdwn_literal(moved.team_name or team_id)}.")
 
     # ---------------------------------------------------------------- /llamita
 
@@ -598,7 +541,7 @@ class SlackChannel:
         await respond(response_type="ephemeral", replace_original=False, text="\n".join(lines) or "No teams.")
 
     async def _resolve_command(self, command: dict, arguments: list[str], respond) -> None:
-        user, channel = command.get("user_id", ""), command.get("channel_id")
+        user = command.get("user_id", "")
         staff_id = f"slack:{user}"
         if arguments:
             number = arguments[0].lstrip("#")
@@ -618,7 +561,7 @@ class SlackChannel:
                 await respond(response_type="ephemeral", text=text)
                 return
             case = held[0]
-        answer = await self._resolve(case, user, channel)
+        answer = await self._resolve(case, user)
         await respond(response_type="ephemeral", text=answer or f"Resolved case #{case.id}.")
 
     # ================================================================== Slack look-ups and replies
@@ -627,20 +570,19 @@ class SlackChannel:
         channel = self._current_target(case)
         return f"<#{channel}>" if channel else "the team's channel"
 
-    async def _allowed(self, case: CaseView, user: str, channel: str | None, verb: str, *, quiet: bool = False) -> bool:
-        """Only members of the case's team channel act on its cases."""
+    async def _allowed(self, case: CaseView, user: str, verb: str, tell: Tell | None = None) -> bool:
+        """Only members of the case's team channel act on its cases; `tell` says why not to the person."""
         team_channel = self._current_target(case)
         try:
             allowed = bool(team_channel) and user in await self._channel_members(team_channel)
         except Exception as error:
             log.warning("could not check the members of %s: %s", team_channel, error)
-            if not quiet and channel:
-                await self._ephemeral(channel, user, "I couldn't check the channel's members with Slack just "
-                                      "now; please try again in a moment.")
+            if tell:
+                await tell("I couldn't check the channel's members with Slack just now; please try again in a moment.")
             return False
-        if not allowed and not quiet and channel:
-            await self._ephemeral(channel, user, f"Only members of {self._channel_mention(case)} can {verb} "
-                                  f"{mrkdwn_literal(case.team_name or 'its')} cases.")
+        if not allowed and tell:
+            await tell(f"Only members of {self._channel_mention(case)} can {verb} "
+                       f"{mrkdwn_literal(case.team_name or 'its')} cases.")
         return allowed
 
     async def _channel_members(self, channel: str) -> frozenset[str]:
@@ -658,6 +600,16 @@ class SlackChannel:
         result = frozenset(members)
         self._members[channel] = (time.monotonic() + MEMBERS_TTL, result)
         return result
+
+    async def _names_within(self, users: set[str], budget: float) -> dict[str, str]:
+        """Display names of `users`, looked up at once; those Slack has not told within `budget` seconds are
+        left out (their look-ups go on, to fill the cache for next time)."""
+        lookups = {user: asyncio.ensure_future(self._display_name(user, fallback="")) for user in users}
+        done, pending = await asyncio.wait(lookups.values(), timeout=budget) if lookups else (set(), set())
+        for task in pending:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return {user: task.result() for user, task in lookups.items() if task in done and task.result()}
 
     async def _display_name(self, user: str, timeout: float | None = None, fallback: str = "Support") -> str:
         """The name the customer sees for a Slack user (display name, else real name); cached. If Slack

@@ -124,7 +124,7 @@ def slack_to_plain(text: str, user_name: Callable[[str], str | None] = lambda _i
         target, _, label = inner.partition("|")
         if target.startswith("@"):
             name = label or user_name(target[1:])
-            return "@" + (name.lstrip("@") if name else "colleague")
+            return "@" + name.lstrip("@") if name else "a colleague"
         if target.startswith("#"):
             return "#" + (label or "channel")
         if target.startswith("!"):

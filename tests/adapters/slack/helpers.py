@@ -78,7 +78,8 @@ async def hand_over(server, customer: Customer, stand_in: SlackStandIn, channel:
 
 
 async def ephemeral_to(stand_in: SlackStandIn, user: str, containing: str, timeout: float = 5.0) -> Call:
-    [call] = (await stand_in.wait_for("chat.postEphemeral",
+    """A note only `user` sees: an ephemeral message, or the answer to their click or command (response_url)."""
+    [call] = (await stand_in.wait_for(("chat.postEphemeral", "response_url"),
                                       lambda c: c.args.get("user") == user and containing in c.args.get("text", ""),
                                       timeout=timeout))[:1]
     return call

@@ -63,6 +63,10 @@ class SlackStandIn:
         self.members: dict[str, list[str]] = {}
         self.failures: dict[str, list[Failure]] = defaultdict(list)
         self.delays: dict[str, float] = {}
+        self.late: dict[str, float] = {}          # answer only after this long, though the call took effect
+        self.holds: dict[str, asyncio.Event] = {}  # calls take effect, then wait for the event to answer
+        self.messages: dict[str, list[dict]] = defaultdict(list)   # channel -> what was posted there
+        self.hooks: dict[str, str] = {}           # response_url hook -> the user whose click or command made it
         self.socket_frames: asyncio.Queue = asyncio.Queue()   # what Llamita sent over Socket Mode
         self._socket: web.WebSocketResponse | None = None
         self._socket_ready = asyncio.Event()
@@ -88,13 +92,14 @@ class SlackStandIn:
 
     # ------------------------------------------------------------------ looking at what happened
 
-    def calls_to(self, method: str, where: Callable[[Call], bool] = lambda call: True, *,
+    def calls_to(self, method: str | tuple[str, ...], where: Callable[[Call], bool] = lambda call: True, *,
                  answered: int | None = 200) -> list[Call]:
-        return [call for call in self.calls if call.method == method and where(call)
+        methods = (method,) if isinstance(method, str) else method
+        return [call for call in self.calls if call.method in methods and where(call)
                 and (answered is None or call.status == answered)]
 
-    async def wait_for(self, method: str, where: Callable[[Call], bool] = lambda call: True, *, count: int = 1,
-                       timeout: float = 5.0, answered: int | None = 200) -> list[Call]:
+    async def wait_for(self, method: str | tuple[str, ...], where: Callable[[Call], bool] = lambda call: True, *,
+                       count: int = 1, timeout: float = 5.0, answered: int | None = 200) -> list[Call]:
         """Wait until `count` matching calls were answered; returns them all."""
         deadline = time.monotonic() + timeout
         while True:
@@ -152,6 +157,7 @@ class SlackStandIn:
         token = authorization.removeprefix("Bearer ") or args.get("token")
         if delay := self.delays.get(method):
             await asyncio.sleep(delay)
+
         if self.failures.get(method):
             failure = self.failures[method].pop(0)
             self._record(Call(method, args, failure.status, token))
@@ -167,6 +173,10 @@ class SlackStandIn:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         body = handler(args) if handler else {"ok": True}
         self._record(Call(method, args, 200, token, body))
+        if late := self.late.get(method):
+            await asyncio.sleep(late)   # Slack took it; the answer comes too late for the client
+        if hold := self.holds.get(method):
+            await hold.wait()           # Slack took it; no answer until the test lets it go
         return web.json_response(body, headers={"x-oauth-scopes": "chat:write,commands"}
                                  if method == "auth.test" else None)
 
@@ -180,13 +190,55 @@ class SlackStandIn:
 
     def _chat_postMessage(self, args: dict) -> dict:
         ts = self.next_ts()
-        return {"ok": True, "channel": args.get("channel"), "ts": ts,
-                "message": {"type": "message", "text": args.get("text"), "ts": ts, "bot_id": BOT_ID}}
+        message = {"type": "message", "text": args.get("text"), "ts": ts, "bot_id": BOT_ID, "user": BOT_USER_ID}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        self.messages[args.get("channel", "")].append(message)
+        return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": message}
+
+    def posted(self, channel: str, *, thread_ts: str | None = None, top_level: bool = False) -> list[dict]:
+        """What is visible in a channel (or one thread), oldest first: the effect of every post that landed."""
+        found = self.messages.get(channel, [])
+        if thread_ts:
+            return [m for m in found if m.get("thread_ts") == thread_ts]
+        if top_level:
+            return [m for m in found if not m.get("thread_ts")]
+        return list(found)
+
+    def _conversations_history(self, args: dict) -> dict:
+        """Top-level messages, newest first; metadata only with include_all_metadata, as Slack does."""
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or 1e12)
+        inclusive = str(args.get("inclusive")).lower() in ("1", "true")
+        found = [m for m in self.posted(args.get("channel", ""), top_level=True)
+                 if oldest <= float(m["ts"]) and (float(m["ts"]) < latest or inclusive and float(m["ts"]) == latest)]
+        return {"ok": True, "messages": self._shown(list(reversed(found))[:int(args.get("limit") or 100)], args),
+                "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_replies(self, args: dict) -> dict:
+        thread = args.get("ts", "")
+        parent = [m for m in self.posted(args.get("channel", ""), top_level=True) if m["ts"] == thread]
+        replies = self.posted(args.get("channel", ""), thread_ts=thread)
+        return {"ok": True, "messages": self._shown(parent + replies, args), "has_more": False,
+                "response_metadata": {"next_cursor": ""}}
+
+    @staticmethod
+    def _shown(messages: list[dict], args: dict) -> list[dict]:
+        if str(args.get("include_all_metadata")).lower() in ("1", "true"):
+            return messages
+        return [{key: value for key, value in m.items() if key != "metadata"} for m in messages]
 
     def _chat_update(self, args: dict) -> dict:
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
 
-    def _chat_postEphemeral(self, _args: dict) -> dict:
+    def _chat_postEphemeral(self, args: dict) -> dict:
+        # As Slack: an ephemeral note reaches only someone in the channel.
+        if args.get("channel") in self.members and args.get("user") not in self.members[args["channel"]]:
+            return {"ok": False, "error": "user_not_in_channel"}
         return {"ok": True, "message_ts": self.next_ts()}
 
     def _users_info(self, args: dict) -> dict:
@@ -201,7 +253,8 @@ class SlackStandIn:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode"}
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self._record(Call("response_url", await request.json(), 200, None))
+        args = {**await request.json(), "user": self.hooks.get(request.match_info["hook"])}
+        self._record(Call("response_url", args, 200, None))
         return web.Response(text="ok")
 
     # ------------------------------------------------------------------ Socket Mode (Slack's side)
@@ -259,6 +312,12 @@ class SlackSide:
         async with self.session.post(self.url, data=body.encode(), headers=all_headers) as response:
             return Answer(response.status, await response.text(), time.monotonic() - started)
 
+    def _hook(self, user: str) -> str:
+        """A response_url for one click or command of `user` (the stand-in remembers whose it is)."""
+        hook = f"{id(self):x}-{next(self._ids)}"   # unique across the SlackSides of several workers
+        self.stand_in.hooks[hook] = user
+        return f"{self.stand_in.url}/respond/{hook}"
+
     def event_body(self, event: dict, event_id: str | None = None) -> str:
         return json.dumps({
             "token": "legacy-unused", "team_id": TEAM_ID, "api_app_id": "ALLAMITA", "type": "event_callback",
@@ -289,7 +348,7 @@ class SlackSide:
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False},
             "channel": {"id": channel, "name": "team-channel"},
             "message": {"type": "message", "ts": message_ts, "bot_id": BOT_ID, "text": "case card"},
-            "response_url": f"{self.stand_in.url}/respond/{next(self._ids)}",
+            "response_url": self._hook(user),
             "actions": [{"action_ts": str(time.time()), **action}],
         }
 
@@ -310,6 +369,6 @@ class SlackSide:
             "token": "legacy-unused", "team_id": TEAM_ID, "team_domain": "llama", "channel_id": channel,
             "channel_name": "compliance", "user_id": user, "user_name": user.lower(), "command": "/llamita",
             "text": text, "api_app_id": "ALLAMITA", "trigger_id": "1.2.3",
-            "response_url": f"{self.stand_in.url}/respond/{next(self._ids)}",
+            "response_url": self._hook(user),
         })
         return await self.send(body, "application/x-www-form-urlencoded")

@@ -5,11 +5,8 @@ import asyncio
 import json
 import time
 
-import pytest
 from sqlmodel import select
 
-from adapters.slack.channel import ChannelPacer
-from routing.channels import RetryLater
 from routing.models import StaffPost
 from tests.adapters.slack.conftest import ANA, BRUNO, CARLA, COMPLIANCE, SIGNING_SECRET, running_llamita
 from tests.adapters.slack.helpers import (
@@ -114,21 +111,6 @@ async def test_a_refusal_retrying_cannot_fix_is_not_retried(llamita, stand_in, s
     post = await eventually(slack_post)
     assert post.status == "failed" and "channel_not_found" in post.last_error   # the outbox won't pick it again
     assert len(stand_in.calls_to("chat.postMessage", answered=None)) == 1
-
-
-async def test_posts_to_one_channel_are_paced_and_a_long_wait_is_handed_back_to_the_outbox():
-    pacer = ChannelPacer(interval=0.2, max_wait=0.5)
-    started = time.monotonic()
-    await pacer.slot("C1")
-    await pacer.slot("C2")                    # another channel is not held up
-    assert time.monotonic() - started < 0.1
-    await pacer.slot("C1")
-    await pacer.slot("C1")
-    assert time.monotonic() - started >= 0.35
-    pacer.pause("C1", 5)                      # Slack said 429 with Retry-After: 5
-    with pytest.raises(RetryLater) as later:
-        await pacer.slot("C1")
-    assert 4 < later.value.seconds <= 5
 
 
 async def test_acknowledged_within_slacks_three_seconds_even_when_slack_is_slow(llamita, stand_in, session):
@@ -361,7 +343,7 @@ async def test_llamita_help_queue_and_resolve(llamita, stand_in, session):
     customer, case_id, card_ts = await claimed_case(llamita, stand_in, session)
     queue = await llamita.slack.command(BRUNO, "queue")
     assert queue.status == 200 and queue.text == ""
-    [listing] = await stand_in.wait_for("response_url")
+    [listing] = await stand_in.wait_for("response_url", lambda c: "open" in c.args["text"])
     assert listing.args["response_type"] == "ephemeral"
     assert f"#{case_id} Legal: claimed by <@{ANA}>" in listing.args["text"]
     assert f"*Compliance* in <#{COMPLIANCE}>: 1 open" in listing.args["text"]
@@ -405,17 +387,30 @@ async def test_socket_mode_takes_events_over_slacks_websocket_instead_of_http(st
         assert reply["text"] == "Hi from Socket Mode"
 
 
-async def test_a_layout_slack_refuses_is_sent_as_plain_text_rather_than_lost(llamita, stand_in, session):
+async def test_a_layout_slack_refuses_is_sent_simpler_with_its_claim_button_rather_than_lost(
+        llamita, stand_in, session):
     stand_in.fail("chat.postMessage", status=200, error="invalid_blocks")
     customer = Customer(session, llamita.ws_url)
     await customer.connect()
     await customer.say("I'm going to sue you, my lawyer will contact you")
     await stand_in.wait_for("chat.postMessage", lambda c: not c.response.get("ok"))   # refused
     [card] = await stand_in.wait_for("chat.postMessage", lambda c: c.response.get("ok"))
-    assert [block["type"] for block in card.args["blocks"]] == ["section"]
+    assert [block["type"] for block in card.args["blocks"]] == ["section", "actions"]
     assert "Case #" in card.args["blocks"][0]["text"]["text"]
+    assert "llamita_claim" in [element.get("action_id") for element in card.args["blocks"][1]["elements"]]
     ts = card.response["ts"]
-    assert await eventually(lambda: llamita.runtime.service.case_for_thread("slack", ts))
+    case_id = await eventually(lambda: llamita.runtime.service.case_for_thread("slack", ts))
+    await llamita.slack.click(ANA, COMPLIANCE, ts, "llamita_claim", case_id)   # still claimable from Slack
+    await stand_in.wait_for("chat.update", lambda c: f"Claimed by <@{ANA}>" in c.text_everywhere())
+
+
+async def test_a_layout_refused_even_with_only_its_buttons_is_sent_as_plain_text(llamita, stand_in, session):
+    stand_in.fail("chat.postMessage", status=200, error="invalid_blocks", times=2)
+    customer = Customer(session, llamita.ws_url)
+    await customer.connect()
+    await customer.say("I'm going to sue you, my lawyer will contact you")
+    [card] = await stand_in.wait_for("chat.postMessage", lambda c: c.response.get("ok"))
+    assert [block["type"] for block in card.args["blocks"]] == ["section"]
 
 
 async def test_events_the_app_does_not_handle_are_acknowledged(llamita):

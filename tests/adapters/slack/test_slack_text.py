@@ -85,7 +85,7 @@ def test_one_enormous_word_is_still_split():
 
 def test_staff_markup_reaches_the_customer_as_the_staff_member_saw_it():
     names = {"U1": "Bruno"}.get
-    assert slack_to_plain("Hi, I'm with <@U1> &amp; <@U2>", names) == "Hi, I'm with @Bruno & @colleague"
+    assert slack_to_plain("Hi, I'm with <@U1> &amp; <@U2>", names) == "Hi, I'm with @Bruno & a colleague"
     assert slack_to_plain("See <https://llama.travel/faq|the FAQ> or <https://llama.travel>") == \
         "See the FAQ (https://llama.travel/faq) or https://llama.travel"
     assert slack_to_plain("<mailto:help@llama.travel|help@llama.travel>") == "help@llama.travel"
