@@ -1,19 +1,62 @@
-"""The Llama Travel knowledge base: one markdown article per topic and language.
+"""The Llama Travel knowledge base: one markdown article per topic and language, read as passages.
 
 Layout: `bot/knowledge/<lang>/<topic>.md`. An article starts with `# Title`; the paragraphs up to
-the first `## ` heading are the chat answer Llamita sends; the `## ` sections after it are details
-for the people (and the LLM) who need more.
+the first `## ` heading are its overview (the general answer); each `## ` section after it is
+either a *passage* Llamita may send on its own, or detail for the people (and the LLM) who need
+more. A section is a passage when the line after its heading says so:
+
+    ## Sports equipment and oversized items
+    <!-- passage: sports; about: surfboard*, bike*, bicycle*, ski*, golf -->
+
+`passage:` names it (the same id in every language, so a question in one language finds the
+passage in another); `about:` lists what customers say when they ask about it, in this file's
+language: phrases, `*` for any ending ("cancel*"), `~` for up to three words in between
+("hotel ~ cancel*"); plural endings are allowed without saying so. A question is answered with the
+passage whose phrases it matches most (longer phrases count more), else with the overview; the
+topic stays the article's, which is what the triage contract reports.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 
 from bot.decision import TOPICS
+from bot.normalise import normalise, tokens
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
 FALLBACK_LANGUAGE = "en"
+OVERVIEW = "overview"
+
+_MARKER = re.compile(r"^<!--\s*passage:\s*(?P<id>[a-z0-9_]+)\s*(?:;\s*about:\s*(?P<about>.*?))?\s*-->\s*$")
+_COMMENT = re.compile(r"^<!--.*-->\s*$")
+_GAP = r"\W+(?:\w+\W+){0,3}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A part of an article that answers one kind of question on its own."""
+    topic: str
+    language: str
+    id: str                      # "overview", or the section's id (the same in every language)
+    title: str                   # the section's heading (the article's title for the overview)
+    text: str                    # what Llamita says: plain text, no headings
+    about: tuple[str, ...] = ()  # what customers say when they ask about it (this language)
+
+    @property
+    def reply(self) -> str:
+        """The passage as a chat message: the heading says what part of the subject it answers."""
+        if self.id == OVERVIEW:
+            return self.text
+        return f"{self.title}:\n{self.text}" if self.text.startswith("- ") else f"{self.title}: {self.text}"
+
+
+@dataclass(frozen=True)
+class PassageMatch:
+    passage: Passage
+    score: float                 # 0 for the overview chosen because nothing more precise matched
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -21,8 +64,9 @@ class Article:
     topic: str
     language: str
     title: str
-    answer: str      # what Llamita says in the chat
-    details: str     # the rest of the article, markdown
+    answer: str      # the overview: what Llamita says to a general question about the topic
+    details: str     # the rest of the article, markdown (passages and staff notes)
+    passages: tuple[Passage, ...] = field(default=())  # the sections Llamita may send on their own
 
     @classmethod
     def parse(cls, topic: str, language: str, text: str) -> "Article":
@@ -34,7 +78,50 @@ class Article:
         answer, _, details = body.partition("\n## ")
         if not answer.strip():
             raise ValueError(f"{language}/{topic}.md has no answer paragraph before its first '## ' section")
-        return cls(topic, language, title, answer.strip(), ("## " + details).strip() if details else "")
+        passages: list[Passage] = []
+        kept: list[str] = []
+        for section in ("## " + details).split("\n## ") if details else ():
+            heading, _, rest = section.removeprefix("## ").partition("\n")
+            rest_lines = rest.strip().splitlines()
+            marker = _MARKER.match(rest_lines[0].strip()) if rest_lines else None
+            content = [line for line in rest_lines if not _COMMENT.match(line.strip())]
+            if marker:
+                about = tuple(cue.strip() for cue in (marker.group("about") or "").split(",") if cue.strip())
+                text_ = "\n".join(content).strip()
+                if not text_:
+                    raise ValueError(f"{language}/{topic}.md: passage {marker.group('id')!r} is empty")
+                passages.append(Passage(topic, language, marker.group("id"), heading.strip(), text_, about))
+            kept.append("## " + heading.strip() + ("\n" + "\n".join(content).strip() if content else ""))
+        ids = [p.id for p in passages]
+        if len(ids) != len(set(ids)) or OVERVIEW in ids:
+            raise ValueError(f"{language}/{topic}.md: passage ids must be unique and not {OVERVIEW!r}")
+        return cls(topic, language, title, answer.strip(), "\n\n".join(kept).strip(), tuple(passages))
+
+    @property
+    def overview(self) -> Passage:
+        return Passage(self.topic, self.language, OVERVIEW, self.title, self.answer)
+
+
+def cue_pattern(cue: str) -> str:
+    """The regular expression for one `about:` phrase, on normalised text."""
+    pieces: list[str | None] = []   # a word's expression, or None for "~" (a few words in between)
+    for word in normalise(cue).split():
+        if word == "~":
+            pieces.append(None)
+            continue
+        stem, any_ending = (word[:-1], True) if word.endswith("*") else (word, False)
+        words = tokens(stem)
+        if words:
+            pieces.append(r"\W+".join(re.escape(w) for w in words) + (r"\w*" if any_ending else r"(?:e?s)?"))
+    pattern, gap = "", False
+    for piece in pieces:
+        if piece is None:
+            gap = True
+            continue
+        if pattern:
+            pattern += _GAP if gap else r"\W+"
+        pattern, gap = pattern + piece, False
+    return r"\b" + pattern + r"\b" if pattern else ""
 
 
 class KnowledgeBase:
@@ -63,6 +150,58 @@ class KnowledgeBase:
 
     def __iter__(self):
         return iter(self._articles.values())
+
+    # -- passages ---------------------------------------------------------------------------------
+
+    def passages(self, topic: str, language: str) -> tuple[Passage, ...]:
+        """The topic's passages in `language` (or English when not written yet), the overview first."""
+        article = self.article(topic, language)
+        return (article.overview,) + article.passages
+
+    def passage(self, topic: str, passage_id: str, language: str) -> Passage:
+        for passage in self.passages(topic, language):
+            if passage.id == passage_id:
+                return passage
+        return self.article(topic, language).overview
+
+    def retrieve(self, question: str, topic: str, language: str) -> PassageMatch:
+        """The passage of `topic` that answers `question` best, in `language` (or English): the one
+        whose `about:` phrases (in any language) the question matches most, else the overview."""
+        folded = normalise(question)
+        best: tuple[float, str, tuple[str, ...]] = (0.0, OVERVIEW, ())
+        for passage_id, pattern in self._patterns.get(topic, {}).items():
+            found = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(folded)))
+            score = float(sum(len(tokens(words)) for words in found))
+            if score > best[0]:
+                best = (score, passage_id, found)
+        return PassageMatch(self.passage(topic, best[1], language), best[0], best[2])
+
+    def evidence(self, question: str, topics: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        """What each topic's passages recognise in `question` that none of the other `topics` does:
+        evidence from the knowledge itself for choosing between two close readings ("my dog in the
+        cabin" names a pet; "cabin" alone is as much baggage as pets)."""
+        folded = normalise(question)
+        found = {topic: {m.group(0) for pattern in self._patterns.get(topic, {}).values()
+                         for m in pattern.finditer(folded)} for topic in topics}
+        words = {topic: {w for match in matches for w in tokens(match)} for topic, matches in found.items()}
+        return {topic: tuple(sorted(w for w in words[topic]
+                                    if not any(w in words[other] for other in topics if other != topic)))
+                for topic in topics}
+
+    @cached_property
+    def _patterns(self) -> dict[str, dict[str, re.Pattern]]:
+        """Per topic and passage id, one pattern for every language's `about:` phrases."""
+        cues: dict[str, dict[str, set[str]]] = {}
+        for article in self._articles.values():
+            for passage in article.passages:
+                cues.setdefault(article.topic, {}).setdefault(passage.id, set()).update(passage.about)
+        compiled: dict[str, dict[str, re.Pattern]] = {}
+        for topic, by_id in cues.items():
+            for passage_id, phrases in by_id.items():
+                patterns = sorted({p for p in map(cue_pattern, phrases) if p}, key=len, reverse=True)
+                if patterns:
+                    compiled.setdefault(topic, {})[passage_id] = re.compile("|".join(patterns))
+        return compiled
 
 
 @cache

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from datetime import date
 from typing import Sequence
 
-from bot.bookings import booking_note
+from bot.answers import account_frozen, knowledge_answer
 from bot.decision import REASONS, TOPICS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
 from bot.details import extract, merge
 from bot.hot_topics import HotTopicMatcher
 from bot.kb import KnowledgeBase, default_knowledge_base
 from bot.model import build_model
 from bot.normalise import has_words, normalise, shape
-from bot.replies import TOPIC_NAMES, reply_language, say, staff_language_notice
+from bot.replies import reply_language, say, staff_language_notice
 from bot.summary import hand_over_summary
 from bot.topics import TopicChoice, choose_topic, continues_the_subject, follow_up_strength, question_part, topic_shares
 
@@ -184,8 +183,8 @@ class OfflineBrain:
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
         if choice.kind == "topic" and choice.topic:
             signals.append(Signal(f"topic.{choice.topic}", choice.evidence, choice.confidence))
-            answer = self._answer(choice.topic, language, memory, collected, signals, sentiment)
-            return _with_booking_note(answer, text, customer, memory, today)
+            return self._answer(choice.topic, text, language, memory, collected, signals, sentiment, customer,
+                                today)
 
         # 5. Out of scope: ask first, hand over on the second miss in a row.
         signals.append(Signal("topic.out_of_scope", choice.evidence))
@@ -253,20 +252,18 @@ class OfflineBrain:
         return Decision(Action.ANSWER, reply, language, new_memory, topic=None, signals=tuple(signals),
                         sentiment=sentiment, reply_language=None if lang == language else lang)
 
-    def _answer(self, topic: str, language: str, memory: Memory, collected: dict[str, str],
-                signals: list[Signal], sentiment: float) -> Decision:
-        lang = reply_language(language)
-        try:
-            article = self.kb.article(topic, lang)
-            reply, written_in = article.answer, article.language
-        except KeyError:
-            reply, written_in = say("topic_fallback", lang, topic=TOPIC_NAMES.get(topic, topic)), lang
-        if written_in != language and lang != "en":
-            reply = say("answer_in_english", lang) + "\n\n" + reply
+    def _answer(self, topic: str, text: str, language: str, memory: Memory, collected: dict[str, str],
+                signals: list[Signal], sentiment: float, customer: CustomerProfile | None, today: date) -> Decision:
+        """The passage that answers the message, in the customer's language (bot/answers.py). What Llamita
+        knows of the customer (their booking, a frozen account) changes the reply and the signals only:
+        the action, topic and memory are what was decided without it."""
+        answer = knowledge_answer(self.kb, topic, text, language, customer=customer,
+                                  earlier_reference=memory.collected.get("booking"), today=today)
         new_memory = self._remember(memory, language, collected, topic=topic, kind="topic", streak=0,
                                     sentiment=sentiment)
-        return Decision(Action.ANSWER, reply, language, new_memory, topic=topic, signals=tuple(signals),
-                        sentiment=sentiment, reply_language=None if written_in == language else written_in)
+        return Decision(Action.ANSWER, answer.reply, language, new_memory, topic=topic,
+                        signals=tuple(signals) + answer.signals, sentiment=sentiment,
+                        reply_language=None if answer.written_in == language else answer.written_in)
 
     def _ask(self, text: str, language: str, memory: Memory, collected: dict[str, str], signals: list[Signal],
              sentiment: float, history: tuple[Turn, ...], customer: CustomerProfile | None,
@@ -293,7 +290,9 @@ class OfflineBrain:
         lang = reply_language(language)
         tools: tuple[ToolCall, ...] = ()
         frozen = False
-        if reason == "security" and customer is not None and customer.account_id:
+        if reason == "security" and account_frozen(customer):
+            reply = say("handover_security_already_frozen", lang)  # frozen before: nothing to freeze again
+        elif reason == "security" and customer is not None and customer.account_id:
             tools = (ToolCall("freeze_account", {"account_id": customer.account_id}),)
             frozen = True
             reply = say("handover_security_frozen", lang)
@@ -319,20 +318,6 @@ def _classifier_min(reason: str, outside_domain: str | None) -> float:
     if reason == "human_request" and outside_domain:
         return CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN
     return CLASSIFIER_REASON_MIN[reason]
-
-
-def _with_booking_note(answer: Decision, text: str, customer: CustomerProfile | None, memory: Memory,
-                       today: date) -> Decision:
-    """The answer with the signed-in customer's booking line in front of it (bot/bookings.py), if any.
-
-    Only the reply and the signals change: the action, topic and memory stay what was decided.
-    """
-    lang = reply_language(answer.language)
-    note = booking_note(answer.topic, text, customer, memory.collected.get("booking"), lang, today)
-    if note.signal is None:
-        return answer
-    reply = f"{note.line}\n\n{answer.reply}" if note.line else answer.reply
-    return replace(answer, reply=reply, signals=answer.signals + (note.signal,))
 
 
 def _customer_said(history: tuple[Turn, ...]) -> list[str]:
