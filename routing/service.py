@@ -407,6 +407,34 @@ class RoutingService:
                              status={"state": CaseState.WAITING.value, "agent": None})
         return view
 
+    async def unfreeze(self, case_id: int, staff: StaffMember) -> CaseView:
+        """Unfreeze the account of the case's customer (frozen by Llamita on a security hand-over, once a
+        person has confirmed who they are). Recorded on the case (an event and its actions); the customer
+        is told. Of two clicks at once, one unfreezes and the other is told it is not frozen any more."""
+        async with self.store.session() as session:
+            case = await self._get_case(session, case_id)
+            self._require_holder(case, staff, "unfreeze the account of")
+            conversation = await session.get(Conversation, case.conversation_id)
+            customer = await session.get(Customer, conversation.customer_id)
+            account_id = customer.account_id if customer and customer.external_id else None
+            if account_id is None:
+                raise ValueError("no account is linked to this case's customer")
+            thawed = await session.exec(
+                update(DemoAccount).where(col(DemoAccount.id) == account_id, col(DemoAccount.frozen).is_(True))
+                .values(frozen=False, frozen_at=None, frozen_reason=None).execution_options(synchronize_session=False))
+            if thawed.rowcount != 1:
+                raise ValueError(f"account {account_id} is not frozen")
+            case.actions = json.dumps(json.loads(case.actions) + [
+                {"action": "unfreeze_account", "done": True, "account": account_id, "by": staff.name}])
+            self._event(session, case, "account_unfrozen", staff, {"account": account_id})
+            line = await self._append(session, case.conversation_id, Author.SYSTEM,
+                                      status_line("unfrozen", case.language, name=staff.name), case_id=case.id)
+            await self._queue_to_threads(session, case, "card_update")
+            await session.commit()
+            view = await self._view(session, case)
+        await self._announce(case.conversation_id, line.seq, to_staff=True, case_id=case_id)
+        return view
+
     @staticmethod
     def _require_holder(case: Case, staff: StaffMember, doing: str) -> None:
         if case.state == CaseState.CLAIMED.value and case.claimed_by != staff.id:
@@ -514,9 +542,11 @@ class RoutingService:
         # Only a verified identity has an external id, hence an account.
         bookings = tuple(BookingFacts(row.reference, row.summary, row.departure, row.status)
                          for row in await self._bookings_of(session, customer.account_id))
+        account = await session.get(DemoAccount, customer.account_id) if customer.account_id else None
         return CustomerProfile(name=customer.name, tier=customer.tier,
                                booking=bookings[0].reference if bookings else None,
-                               account_id=customer.account_id, verified=True, bookings=bookings)
+                               account_id=customer.account_id, verified=True, bookings=bookings,
+                               account_frozen=bool(account and account.frozen))
 
     # ------------------------------------------------------------------ internals: storage
 
@@ -672,6 +702,7 @@ class RoutingService:
         customer = await session.get(Customer, conversation.customer_id)
         bookings = await self._bookings_of(session, customer.account_id if customer else None)
         booking = bookings[0].reference if bookings else None
+        account = await session.get(DemoAccount, customer.account_id) if customer and customer.account_id else None
         messages: tuple[MessageView, ...] = ()
         if recent:
             rows = (await session.exec(select(Message).where(
@@ -681,7 +712,8 @@ class RoutingService:
         team = self.operator.team(case.team) if case.team else None
         customer_view = CustomerView(
             name=customer.name if customer else None, tier=customer.tier if customer else None, booking=booking,
-            verified=bool(customer and customer.external_id), email=customer.email if customer else None)
+            verified=bool(customer and customer.external_id), email=customer.email if customer else None,
+            account_frozen=bool(account and account.frozen))
         return CaseView.of(case, customer_view, team.name if team else None, self.operator.staff_languages, messages)
 
     async def counts_by_state(self) -> dict[str, int]:

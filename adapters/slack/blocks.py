@@ -15,6 +15,7 @@ from adapters.slack.text import chunks, mrkdwn_literal, plain
 from routing.views import CaseView, MessageView, format_wait
 
 CLAIM, TAKE_OVER, RESOLVE, TRANSFER = "llamita_claim", "llamita_take_over", "llamita_resolve", "llamita_transfer"
+UNFREEZE = "llamita_unfreeze"
 BLOCK_PREFIX = "llamita_case:"       # block_id of the actions block: carries the case id for the select
 
 REASONS = {
@@ -127,6 +128,7 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         plain(f"Customer: {who}", 2000),
         plain(f"Tier: {customer.tier or 'unknown'}", 2000),
         plain(f"Booking: {customer.booking or 'none linked'}", 2000),
+        *([plain("Account: frozen (no bookings or payments)", 2000)] if customer.account_frozen else []),
         plain(f"Language: {language_label(case, staff_languages)}", 2000),
         plain(f"Sentiment: {sentiment_label(case.sentiment)}", 2000),
         plain(f"Waited: {format_wait(case.waited_seconds)}", 2000),
@@ -137,7 +139,8 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         details.append("Signals: " + ", ".join(case.signals))
     for action in case.actions:
         done = "done" if action.get("done") else f"not done ({action.get('why', 'unknown')})"
-        details.append(f"Llamita's action: {action.get('action', '?')} {done}")
+        who = f"{action['by']}'s" if action.get("by") else "Llamita's"
+        details.append(f"{who} action: {action.get('action', '?')} {done}")
     if details:
         blocks.append({"type": "context", "elements": [plain(" · ".join(details), 2000)]})
 
@@ -185,6 +188,12 @@ def _actions(case: CaseView, teams: list[Team]) -> dict:
     elements.append({"type": "button", "action_id": RESOLVE, "value": value, "text": plain("Resolve", 75),
                      "confirm": _confirm("Resolve this case?",
                                          "The customer is told the conversation is resolved.", "Resolve")})
+    if case.customer.account_frozen:
+        elements.append({"type": "button", "action_id": UNFREEZE, "value": value, "style": "danger",
+                         "text": plain("Unfreeze account", 75),
+                         "confirm": _confirm("Unfreeze the customer's account?",
+                                             "Only once you have confirmed who the customer is: they can book "
+                                             "and pay with the account again, and they are told.", "Unfreeze")})
     return {"type": "actions", "block_id": f"{BLOCK_PREFIX}{case.id}", "elements": elements}
 
 
