@@ -154,13 +154,17 @@ class OfflineBrain:
         # 3. Operator hot topics.
         today = self.policy.today or date.today()
         previous_topic = memory.last_topic if memory.last_kind == "topic" else None
-        hot = self.hot_topics.match(folded, probabilities, today, previous_topic)
+        hot = self.hot_topics.match(folded, probabilities, today, previous_topic,
+                                    idioms_out=model.lexicon.without_idioms(folded),
+                                    about_someone_else=model.lexicon.about_someone_else(folded))
         if hot and hot.by == "subject" and question:
             # "I GOT PROMOTED, I'll travel loads now 😍 how much is Llama Premium?": the chatter is not
             # the question, and the question alone is plainly one of the basic ones.
             asked = model.classifier.probabilities(question)
             if topic_shares(asked).get(hot.topic.knowledge_topic or "", 0.0) >= BASIC_QUESTION_MIN and \
-                    self.hot_topics.match(question, asked, today, previous_topic) is None:
+                    self.hot_topics.match(question, asked, today, previous_topic,
+                                          idioms_out=model.lexicon.without_idioms(question),
+                                          about_someone_else=model.lexicon.about_someone_else(question)) is None:
                 hot = None
         if hot:
             signals.append(Signal(f"hot_topic.{hot.topic.id}", f"{hot.by}: {hot.evidence}"))
