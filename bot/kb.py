@@ -30,6 +30,7 @@ FALLBACK_LANGUAGE = "en"
 OVERVIEW = "overview"
 
 _MARKER = re.compile(r"^<!--\s*passage:\s*(?P<id>[a-z0-9_]+)\s*(?:;\s*about:\s*(?P<about>.*?))?\s*-->\s*$")
+_OVERVIEW_MARKER = re.compile(r"^<!--\s*about:\s*(?P<about>.*?)\s*-->\s*$")
 _COMMENT = re.compile(r"^<!--.*-->\s*$")
 _GAP = r"\W+(?:\w+\W+){0,3}"
 
@@ -67,6 +68,7 @@ class Article:
     answer: str      # the overview: what Llamita says to a general question about the topic
     details: str     # the rest of the article, markdown (passages and staff notes)
     passages: tuple[Passage, ...] = field(default=())  # the sections Llamita may send on their own
+    about: tuple[str, ...] = field(default=())  # what customers say about the topic as a whole
 
     @classmethod
     def parse(cls, topic: str, language: str, text: str) -> "Article":
@@ -75,6 +77,11 @@ class Article:
             raise ValueError(f"{language}/{topic}.md must start with '# Title'")
         title = lines[0][2:].strip()
         body = "\n".join(lines[1:]).strip()
+        overview_about: tuple[str, ...] = ()
+        first, _, rest_of_body = body.partition("\n")
+        if about_line := _OVERVIEW_MARKER.match(first.strip()):
+            overview_about = tuple(cue.strip() for cue in about_line.group("about").split(",") if cue.strip())
+            body = rest_of_body.strip()
         answer, _, details = body.partition("\n## ")
         if not answer.strip():
             raise ValueError(f"{language}/{topic}.md has no answer paragraph before its first '## ' section")
@@ -95,11 +102,12 @@ class Article:
         ids = [p.id for p in passages]
         if len(ids) != len(set(ids)) or OVERVIEW in ids:
             raise ValueError(f"{language}/{topic}.md: passage ids must be unique and not {OVERVIEW!r}")
-        return cls(topic, language, title, answer.strip(), "\n\n".join(kept).strip(), tuple(passages))
+        return cls(topic, language, title, answer.strip(), "\n\n".join(kept).strip(), tuple(passages),
+                   overview_about)
 
     @property
     def overview(self) -> Passage:
-        return Passage(self.topic, self.language, OVERVIEW, self.title, self.answer)
+        return Passage(self.topic, self.language, OVERVIEW, self.title, self.answer, self.about)
 
 
 def cue_pattern(cue: str) -> str:
@@ -170,6 +178,8 @@ class KnowledgeBase:
         folded = normalise(question)
         best: tuple[float, str, tuple[str, ...]] = (0.0, OVERVIEW, ())
         for passage_id, pattern in self._patterns.get(topic, {}).items():
+            if passage_id == OVERVIEW:
+                continue
             found = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(folded)))
             score = float(sum(len(tokens(words)) for words in found))
             if score > best[0]:
@@ -190,9 +200,11 @@ class KnowledgeBase:
 
     @cached_property
     def _patterns(self) -> dict[str, dict[str, re.Pattern]]:
-        """Per topic and passage id, one pattern for every language's `about:` phrases."""
+        """Per topic and passage id, one pattern for every language's `about:` phrases (the overview's
+        are the topic's own vocabulary: they count as evidence, and choose no passage)."""
         cues: dict[str, dict[str, set[str]]] = {}
         for article in self._articles.values():
+            cues.setdefault(article.topic, {}).setdefault(OVERVIEW, set()).update(article.about)
             for passage in article.passages:
                 cues.setdefault(article.topic, {}).setdefault(passage.id, set()).update(passage.about)
         compiled: dict[str, dict[str, re.Pattern]] = {}

@@ -55,6 +55,12 @@ BASIC_QUESTION_MIN = 0.8
 # unless it is this sure of a topic of its own.
 CONTEXT_WEIGHT = 0.5
 OWN_TOPIC_SURE = 0.8
+# The knowledge base chooses between readings (OfflineBrain._weigh_the_knowledge): topics read at
+# least this likely are candidates; a topic read this surely keeps its answer; an out-of-scope reading
+# becomes a topic only when that topic is the best reading with at least this share.
+KNOWLEDGE_CANDIDATE_MIN = 0.08
+KNOWLEDGE_KEEPS_A_SURE_TOPIC = 0.8
+KNOWLEDGE_OVERRIDES_OUT_OF_SCOPE = 0.25
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
                            r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"
                            r"\bmark (this|it|the case|the ticket) (as )?(resolved|closed|solved)\b")
@@ -182,6 +188,7 @@ class OfflineBrain:
                               outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words,
                               mentions_travel=bool(model.lexicon.travel_words.search(folded)))
         choice = self._read_the_question(choice, None if domain else question, previous_topic, memory)
+        choice = self._weigh_the_knowledge(choice, reading, folded, previous_topic, domain)
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
@@ -231,6 +238,38 @@ class OfflineBrain:
             # one a topic answers surely enough, so it is out of scope.
             return TopicChoice("out_of_scope", None, asked.confidence, f"{asked.evidence} (read from the question)")
         return choice
+
+    def _weigh_the_knowledge(self, choice: TopicChoice, probabilities: dict[str, float], folded: str,
+                             previous_topic: str | None, domain: str | None) -> TopicChoice:
+        """Between close readings, the topic whose knowledge names what the customer asks about wins:
+        "¿Puedo llevar a mi perro en la cabina?" reads as baggage about as much as pets, but only the
+        pets passages know the dog. The words counted are those one reading's passages recognise and
+        no other candidate's ("cabin" is both baggage and pets, "perro" only pets)."""
+        if choice.kind == "small_talk" or domain:
+            return choice
+        shares = topic_shares(probabilities)
+        if choice.kind == "topic" and shares.get(choice.topic or "", 0.0) >= KNOWLEDGE_KEEPS_A_SURE_TOPIC:
+            return choice
+        candidates = tuple(dict.fromkeys(
+            [t for t in TOPICS if shares.get(t, 0.0) >= KNOWLEDGE_CANDIDATE_MIN]
+            + ([choice.topic] if choice.topic else []) + ([previous_topic] if previous_topic else [])))
+        if len(candidates) < 2 and choice.kind == "topic":
+            return choice
+        evidence = self.kb.evidence(folded, candidates)
+        if choice.kind == "topic" and evidence.get(choice.topic or ""):
+            return choice
+        named = [t for t in candidates if t != choice.topic and evidence.get(t)]
+        if choice.kind != "topic":
+            # Out of scope by the numbers, but the knowledge of the best topic reading names several
+            # things the customer asks about ("does my cat need a health certificate?").
+            named = [t for t in named if shares.get(t, 0.0) >= KNOWLEDGE_OVERRIDES_OUT_OF_SCOPE
+                     and len(evidence[t]) >= 2 and t == max(candidates, key=lambda c: shares.get(c, 0.0))]
+        if not named:
+            return choice
+        best = max(named, key=lambda t: (len(evidence[t]), shares.get(t, 0.0)))
+        return TopicChoice("topic", best, shares.get(best, 0.0),
+                           f"knowledge names {', '.join(evidence[best])} (reading was {choice.kind} "
+                           f"{choice.topic or ''} {choice.evidence})")
 
     # -- outcomes ------------------------------------------------------------------------------
 
