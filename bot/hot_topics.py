@@ -26,6 +26,8 @@ WITH_KNOWLEDGE_TOPIC = 0.45
 # confidently; and it is about something else when another label is at least this likely.
 BASIC_CONFIDENCE = 0.8
 OTHER_TOPIC = 0.5
+# Sharing or transferring the subject with someone else is in depth unless read as basic this surely.
+SOMEONE_ELSE_BASIC = 0.9
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class HotTopicMatcher:
                 continue
             if keyword:
                 return HotMatch(topic, keyword.group(0), "keyword")
-            if about_someone_else:
+            if about_someone_else and p_basic < SOMEONE_ELSE_BASIC:
                 # "Can my wife use my lounge passes when she flies alone?": the basic facts are about
                 # one member; sharing or transferring it is for the people who handle the subject.
                 return HotMatch(topic, "shared with or passed to someone else", "subject")

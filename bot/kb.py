@@ -23,6 +23,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from bot.decision import TOPICS
+from bot.language import FUNCTION_WORDS
 from bot.normalise import normalise, tokens
 
 KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
@@ -32,6 +33,8 @@ OVERVIEW = "overview"
 _MARKER = re.compile(r"^<!--\s*passage:\s*(?P<id>[a-z0-9_]+)\s*(?:;\s*about:\s*(?P<about>.*?))?\s*-->\s*$")
 _OVERVIEW_MARKER = re.compile(r"^<!--\s*about:\s*(?P<about>.*?)\s*-->\s*$")
 _COMMENT = re.compile(r"^<!--.*-->\s*$")
+_LITTLE_WORDS = frozenset(w for words in FUNCTION_WORDS.values() for w in words.split()
+                          if len(w) <= 4 and w.isalpha())
 _GAP = r"\W+(?:\w+\W+){0,3}"
 
 
@@ -186,14 +189,27 @@ class KnowledgeBase:
                 best = (score, passage_id, found)
         return PassageMatch(self.passage(topic, best[1], language), best[0], best[2])
 
+    def recognised(self, question: str, topics: tuple[str, ...]) -> dict[str, frozenset[str]]:
+        """The words of `question` each topic's knowledge recognises (its `about:` phrases, any language),
+        without the little words any phrase contains ("a visa" names a visa, not "a")."""
+        folded = normalise(question)
+        return {topic: frozenset(w for pattern in self._patterns.get(topic, {}).values()
+                                 for m in pattern.finditer(folded) for w in tokens(m.group(0))
+                                 if len(w) > 2 and w not in self._little_words)
+                for topic in topics}
+
+    @cached_property
+    def _little_words(self) -> frozenset[str]:
+        """Function words, unless a passage names them on their own ("mala" is a suitcase in Portuguese)."""
+        named = {normalise(cue).rstrip("*") for article in self._articles.values()
+                 for cue in article.about + tuple(c for p in article.passages for c in p.about) if " " not in cue}
+        return _LITTLE_WORDS - named
+
     def evidence(self, question: str, topics: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
         """What each topic's passages recognise in `question` that none of the other `topics` does:
         evidence from the knowledge itself for choosing between two close readings ("my dog in the
         cabin" names a pet; "cabin" alone is as much baggage as pets)."""
-        folded = normalise(question)
-        found = {topic: {m.group(0) for pattern in self._patterns.get(topic, {}).values()
-                         for m in pattern.finditer(folded)} for topic in topics}
-        words = {topic: {w for match in matches for w in tokens(match)} for topic, matches in found.items()}
+        words = self.recognised(question, topics)
         return {topic: tuple(sorted(w for w in words[topic]
                                     if not any(w in words[other] for other in topics if other != topic)))
                 for topic in topics}

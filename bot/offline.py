@@ -188,7 +188,7 @@ class OfflineBrain:
                               outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words,
                               mentions_travel=bool(model.lexicon.travel_words.search(folded)))
         choice = self._read_the_question(choice, None if domain else question, previous_topic, memory)
-        choice = self._weigh_the_knowledge(choice, reading, folded, previous_topic, domain)
+        choice = self._weigh_the_knowledge(choice, reading, folded, previous_topic, domain, language)
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
@@ -240,7 +240,7 @@ class OfflineBrain:
         return choice
 
     def _weigh_the_knowledge(self, choice: TopicChoice, probabilities: dict[str, float], folded: str,
-                             previous_topic: str | None, domain: str | None) -> TopicChoice:
+                             previous_topic: str | None, domain: str | None, language: str) -> TopicChoice:
         """Between close readings, the topic whose knowledge names what the customer asks about wins:
         "¿Puedo llevar a mi perro en la cabina?" reads as baggage about as much as pets, but only the
         pets passages know the dog. The words counted are those one reading's passages recognise and
@@ -255,9 +255,11 @@ class OfflineBrain:
             + ([choice.topic] if choice.topic else []) + ([previous_topic] if previous_topic else [])))
         if len(candidates) < 2 and choice.kind == "topic":
             return choice
+        if choice.kind == "topic" and language not in self.kb.languages(choice.topic or ""):
+            return choice  # its knowledge is not written in the customer's language yet: silence proves nothing
         evidence = self.kb.evidence(folded, candidates)
         if choice.kind == "topic" and evidence.get(choice.topic or ""):
-            return choice
+            return choice  # its knowledge names something the others do not: the reading stands
         named = [t for t in candidates if t != choice.topic and evidence.get(t)]
         if choice.kind != "topic":
             # Out of scope by the numbers, but the knowledge of the best topic reading names several
