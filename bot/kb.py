@@ -193,10 +193,16 @@ class KnowledgeBase:
         """The words of `question` each topic's knowledge recognises (its `about:` phrases, any language),
         without the little words any phrase contains ("a visa" names a visa, not "a")."""
         folded = normalise(question)
-        return {topic: frozenset(w for pattern in self._patterns.get(topic, {}).values()
-                                 for m in pattern.finditer(folded) for w in tokens(m.group(0))
-                                 if len(w) > 2 and w not in self._little_words)
+        return {topic: frozenset(word for pattern in self._patterns.get(topic, {}).values()
+                                 for m in pattern.finditer(folded) for word in self._meaningful(m.group(0)))
                 for topic in topics}
+
+    def _meaningful(self, matched: str) -> tuple[str, ...]:
+        """The words of a matched phrase that say something; a phrase of little words ("how much")
+        counts as one."""
+        words = tokens(matched)
+        kept = tuple(w for w in words if len(w) > 2 and w not in self._little_words)
+        return kept or ((" ".join(words),) if len(words) > 1 else ())
 
     @cached_property
     def _little_words(self) -> frozenset[str]:

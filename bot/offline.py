@@ -261,6 +261,10 @@ class OfflineBrain:
         if choice.kind == "topic" and evidence.get(choice.topic or ""):
             return choice  # its knowledge names something the others do not: the reading stands
         named = [t for t in candidates if t != choice.topic and evidence.get(t)]
+        if choice.kind == "topic" and choice.topic == previous_topic:
+            # A follow-up rarely names its subject again ("how much would that be for a baby?" after
+            # an insurance answer): only strong evidence takes it elsewhere.
+            named = [t for t in named if len(evidence[t]) >= 2]
         if choice.kind != "topic":
             # Out of scope by the numbers, but the knowledge of the best topic reading names several
             # things the customer asks about ("does my cat need a health certificate?").
