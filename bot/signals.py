@@ -19,6 +19,10 @@ from bot.normalise import Shape
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 RULE_REASONS = ("security", "legal", "distress", "human_request")
+# A payment card named in any language (a stolen wallet with no card named is not a card case).
+_CARD = re.compile(r"\b(cards?|credit|debit|visa|mastercard|amex|tarjetas?|cartao|cartoes|karten?|kreditkarte|"
+                   r"ec-karte|cartes? (bancaires?|de credit)|carta di credito|carte|carta|bancomat|kaart|creditcard|"
+                   r"pinpas|bankpas)\b")
 # Reasons a hypothetical question does not raise: it asks what would happen, it does not report it.
 HYPOTHETICAL_REASONS = frozenset({"security", "distress"})
 _PUNCT = re.compile(r"[^\w\s/-]+")
@@ -120,6 +124,11 @@ class Lexicon:
             hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
         if vetoed is not None:
             vetoed.update(veto.reason for veto in self.vetoes if veto.pattern.search(folded))
+        if (hits and {hit.name for hit in hits if hit.reason == "security"} == {"security.card_lost_or_stolen"}
+                and not _CARD.search(folded) and any(hit.reason == "distress" for hit in hits)):
+            # "They stole my bag with my passport and my wallet, I'm shaking": documents and cash
+            # gone and panic, no card named: a person for the distress, not the card team.
+            hits = [hit for hit in hits if hit.reason != "security"]
         if self.asks_what_if(folded):
             # "What if my card gets stolen abroad, can I pay by transfer?": a question about what
             # would happen, not a report; the classifier, which reads words and not frames, agrees.
