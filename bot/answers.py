@@ -32,8 +32,12 @@ def account_frozen(customer: CustomerProfile | None) -> bool:
 
 def knowledge_answer(kb: KnowledgeBase, topic: str, question: str, language: str, *,
                      customer: CustomerProfile | None = None, earlier_reference: str | None = None,
-                     today: date) -> Answer:
-    """What Llamita says to `question`, answered from `topic`, for a customer writing in `language`."""
+                     today: date, unknown_words: tuple[str, ...] = ()) -> Answer:
+    """What Llamita says to `question`, answered from `topic`, for a customer writing in `language`.
+
+    `unknown_words`: words of the question that nothing Llamita knows mentions (no passage, no example):
+    when no passage answers the question either, Llamita says what its notes cover instead of pasting
+    the topic's overview as if it answered ("can I fly my drone?" is not answered by the allowance)."""
     lang = reply_language(language)
     if account_frozen(customer) and topic in MONEY_TOPICS:
         return Answer(say("account_frozen", lang), lang, (Signal("account.frozen", f"no {topic} while frozen"),))
@@ -42,9 +46,15 @@ def knowledge_answer(kb: KnowledgeBase, topic: str, question: str, language: str
     except KeyError:
         return Answer(say("topic_fallback", lang, topic=TOPIC_NAMES.get(topic, topic)), lang)
     passage = match.passage
-    reply = passage.reply
-    signals = [Signal("knowledge.passage", f"{topic}/{passage.id}"
-                      + (f" ({', '.join(match.evidence)})" if match.evidence else ""))]
+    if not match.score and unknown_words:
+        article = kb.article(topic, lang)
+        parts = ", ".join(p.title for p in article.passages) or article.title
+        reply = say("not_covered", lang, subject=article.title, parts=parts)
+        signals = [Signal("knowledge.not_covered", f"{topic}: {', '.join(unknown_words)}")]
+    else:
+        reply = passage.reply
+        signals = [Signal("knowledge.passage", f"{topic}/{passage.id}"
+                          + (f" ({', '.join(match.evidence)})" if match.evidence else ""))]
     if passage.language != lang and lang != "en":
         reply = say("answer_in_english", lang) + "\n\n" + reply
     note = booking_note(topic, question, customer, earlier_reference, lang, today)

@@ -189,6 +189,19 @@ class KnowledgeBase:
                 best = (score, passage_id, found)
         return PassageMatch(self.passage(topic, best[1], language), best[0], best[2])
 
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of every article, passage and `about:` phrase, normalised."""
+        return self._vocabulary
+
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        words: set[str] = set()
+        for article in self._articles.values():
+            words.update(tokens(normalise(" ".join((article.title, article.answer, article.details) + article.about))))
+            for passage in article.passages:
+                words.update(tokens(normalise(" ".join(passage.about))))
+        return frozenset(words)
+
     def recognised(self, question: str, topics: tuple[str, ...]) -> dict[str, frozenset[str]]:
         """The words of `question` each topic's knowledge recognises (its `about:` phrases, any language),
         without the little words any phrase contains ("a visa" names a visa, not "a")."""

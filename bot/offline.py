@@ -16,18 +16,29 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
+from functools import cached_property
 from typing import Sequence
 
 from bot.answers import account_frozen, knowledge_answer
 from bot.decision import REASONS, TOPICS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
 from bot.details import extract, merge
+from bot.examples import load_examples
 from bot.hot_topics import HotTopicMatcher
 from bot.kb import KnowledgeBase, default_knowledge_base
+from bot.language import FUNCTION_WORDS
 from bot.model import build_model
-from bot.normalise import has_words, normalise, shape
+from bot.normalise import MAX_ANALYSED_CHARS, has_words, normalise, shape, tokens
 from bot.replies import reply_language, say, staff_language_notice
 from bot.summary import hand_over_summary
-from bot.topics import TopicChoice, choose_topic, continues_the_subject, follow_up_strength, question_part, topic_shares
+from bot.topics import (
+    OUT_OF_SCOPE,
+    TopicChoice,
+    choose_topic,
+    continues_the_subject,
+    follow_up_strength,
+    question_part,
+    topic_shares,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +72,10 @@ OWN_TOPIC_SURE = 0.8
 KNOWLEDGE_CANDIDATE_MIN = 0.08
 KNOWLEDGE_KEEPS_A_SURE_TOPIC = 0.8
 KNOWLEDGE_OVERRIDES_OUT_OF_SCOPE = 0.25
+_RAW_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Words after which a name of a place usually follows ("to Aguas Calientes", "pra Gramado").
+_PLACE_PREPOSITIONS = frozenset({"to", "from", "in", "near", "via", "en", "para", "pra", "desde", "hasta", "em",
+                                 "nach", "von", "aus", "bei", "vers", "au", "aux", "per", "naar", "uit", "te"})
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
                            r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"
                            r"\bmark (this|it|the case|the ticket) (as )?(resolved|closed|solved)\b")
@@ -277,6 +292,43 @@ class OfflineBrain:
                            f"knowledge names {', '.join(evidence[best])} (reading was {choice.kind} "
                            f"{choice.topic or ''} {choice.evidence})")
 
+    def _unknown_words(self, text: str) -> tuple[str, ...]:
+        """Words of the message nothing Llamita knows mentions: no article, no passage, no example
+        sentence (a drone, a hoverboard). Names are not counted: a capitalised word inside a sentence,
+        or the words after "to", "in", "para", "nach"... (places Llamita need not know)."""
+        if "?" not in text:
+            return ()  # not a question: nothing it asks can be uncovered
+        known = self._known_words
+        found = []
+        after_place = False
+        asked = question_part(text[:MAX_ANALYSED_CHARS]) or text[:MAX_ANALYSED_CHARS]
+        for raw in _RAW_WORD.findall(asked):
+            word = normalise(raw)
+            if word in _PLACE_PREPOSITIONS:
+                after_place = True
+                continue
+            name = raw[:1].isupper() and not raw.isupper()
+            if (not after_place and not name and len(word) >= 5 and word.isalpha() and word not in known
+                    and word[:5] not in known):
+                found.append(word)
+            after_place = after_place and (name or word not in known)
+        found = list(dict.fromkeys(found))
+        # One or two words nothing knows: the thing asked about. More: Llamita does not know the
+        # customer's words at all, which says nothing about what they ask.
+        return tuple(found) if len(found) <= 2 else ()
+
+    @cached_property
+    def _known_words(self) -> frozenset[str]:
+        """Every word of the knowledge base, of the languages' little words and of the example messages
+        (not those of the domains Llamita does not serve: "wifi" is known as a home question, not as a
+        travel one), and the first five letters of each ("suitcases" is known from "suitcase")."""
+        words = set(self.kb.vocabulary())
+        words.update(w for function_words in FUNCTION_WORDS.values() for w in function_words.split())
+        for example in load_examples():
+            if example.label != OUT_OF_SCOPE:
+                words.update(tokens(normalise(example.text)))
+        return frozenset(words | {w[:5] for w in words if len(w) >= 5})
+
     # -- outcomes ------------------------------------------------------------------------------
 
     def _remember(self, memory: Memory, language: str, collected: dict[str, str], *, topic: str | None,
@@ -307,7 +359,8 @@ class OfflineBrain:
         knows of the customer (their booking, a frozen account) changes the reply and the signals only:
         the action, topic and memory are what was decided without it."""
         answer = knowledge_answer(self.kb, topic, text, language, customer=customer,
-                                  earlier_reference=memory.collected.get("booking"), today=today)
+                                  earlier_reference=memory.collected.get("booking"), today=today,
+                                  unknown_words=self._unknown_words(text))
         new_memory = self._remember(memory, language, collected, topic=topic, kind="topic", streak=0,
                                     sentiment=sentiment)
         return Decision(Action.ANSWER, answer.reply, language, new_memory, topic=topic,
