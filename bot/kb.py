@@ -35,7 +35,7 @@ _OVERVIEW_MARKER = re.compile(r"^<!--\s*about:\s*(?P<about>.*?)\s*-->\s*$")
 _COMMENT = re.compile(r"^<!--.*-->\s*$")
 _LITTLE_WORDS = frozenset(w for words in FUNCTION_WORDS.values() for w in words.split()
                           if len(w) <= 4 and w.isalpha())
-_GAP = r"\W+(?:\w+\W+){0,3}"
+MAX_GAP = 3                          # "~" in a phrase: up to this many words in between
 
 
 @dataclass(frozen=True)
@@ -113,31 +113,87 @@ class Article:
         return Passage(self.topic, self.language, OVERVIEW, self.title, self.answer, self.about)
 
 
-def cue_pattern(cue: str) -> str:
-    """The regular expression for one `about:` phrase, on normalised text."""
-    pieces: list[str | None] = []   # a word's expression, or None for "~" (a few words in between)
-    for word in normalise(cue).split():
-        if word == "~":
-            pieces.append(None)
-            continue
-        stem, any_ending = (word[:-1], True) if word.endswith("*") else (word, False)
-        words = tokens(stem)
-        if words:
-            pieces.append(r"\W+".join(re.escape(w) for w in words) + (r"\w*" if any_ending else r"(?:e?s)?"))
-    pattern, gap = "", False
-    for piece in pieces:
-        if piece is None:
-            gap = True
-            continue
-        if pattern:
-            pattern += _GAP if gap else r"\W+"
-        pattern, gap = pattern + piece, False
-    return r"\b" + pattern + r"\b" if pattern else ""
+@dataclass(frozen=True)
+class _Cue:
+    """One `about:` phrase, as words to find in a message's words."""
+    topic: str
+    passage: str
+    parts: tuple[tuple[str, str], ...]   # ("word", w): w or its plural; ("prefix", w): any ending; ("gap", "")
+
+    @classmethod
+    def parse(cls, topic: str, passage: str, phrase: str) -> "_Cue | None":
+        parts: list[tuple[str, str]] = []
+        for word in normalise(phrase).split():
+            if word == "~":
+                if parts and parts[-1][0] != "gap":
+                    parts.append(("gap", ""))
+                continue
+            any_ending = word.endswith("*")
+            words = tokens(word.rstrip("*"))
+            for n, w in enumerate(words):
+                parts.append(("prefix" if any_ending and n == len(words) - 1 else "word", w))
+        while parts and parts[-1][0] == "gap":
+            parts.pop()
+        return cls(topic, passage, tuple(parts)) if parts else None
+
+    def match_at(self, words: list[str], start: int) -> int:
+        """Where a match starting at `start` ends (exclusive), or 0."""
+        position, gap = start, False
+        for kind, word in self.parts:
+            if kind == "gap":
+                gap = True
+                continue
+            last = min(len(words), position + (MAX_GAP + 1 if gap else 1))
+            for at in range(position, last):
+                if _same(words[at], kind, word):
+                    position, gap = at + 1, False
+                    break
+            else:
+                return 0
+        return position
+
+
+def _same(token: str, kind: str, word: str) -> bool:
+    if kind == "prefix":
+        return token.startswith(word)
+    return token == word or token == word + "s" or token == word + "es"
+
+
+class _CueIndex:
+    """Every `about:` phrase of the knowledge base, found by its first word: a message's words are
+    looked up, never every phrase tried (thousands of phrases, a fraction of a millisecond)."""
+
+    def __init__(self, cues: list[_Cue]):
+        self.by_word: dict[str, list[_Cue]] = {}
+        self.by_start: dict[str, list[_Cue]] = {}    # prefix cues, by their first three letters
+        for cue in cues:
+            kind, word = cue.parts[0]
+            if kind == "prefix":
+                self.by_start.setdefault(word[:3], []).append(cue)
+            else:
+                self.by_word.setdefault(word, []).append(cue)
+
+    def find(self, words: list[str]) -> list[tuple[_Cue, str]]:
+        """Every phrase found in `words`, with the words it matched."""
+        found = []
+        for start, token in enumerate(words):
+            candidates = list(self.by_word.get(token, ()))
+            if token.endswith("s"):
+                candidates += self.by_word.get(token[:-1], ())
+                if token.endswith("es"):
+                    candidates += self.by_word.get(token[:-2], ())
+            candidates += self.by_start.get(token[:3], ())
+            for cue in candidates:
+                end = cue.match_at(words, start)
+                if end:
+                    found.append((cue, " ".join(words[start:end])))
+        return found
 
 
 class KnowledgeBase:
     def __init__(self, articles: dict[tuple[str, str], Article]):
         self._articles = articles
+        self._recent: dict[str, list[tuple[_Cue, str]]] = {}
 
     @classmethod
     def load(cls, root: Path = KNOWLEDGE_DIR) -> "KnowledgeBase":
@@ -178,16 +234,24 @@ class KnowledgeBase:
     def retrieve(self, question: str, topic: str, language: str) -> PassageMatch:
         """The passage of `topic` that answers `question` best, in `language` (or English): the one
         whose `about:` phrases (in any language) the question matches most, else the overview."""
-        folded = normalise(question)
-        best: tuple[float, str, tuple[str, ...]] = (0.0, OVERVIEW, ())
-        for passage_id, pattern in self._patterns.get(topic, {}).items():
-            if passage_id == OVERVIEW:
+        scores: dict[str, float] = {}
+        evidence: dict[str, list[str]] = {}
+        for cue, matched in self._found(normalise(question)):
+            if cue.topic != topic or cue.passage == OVERVIEW or matched in evidence.get(cue.passage, ()):
                 continue
-            found = tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(folded)))
-            score = float(sum(len(tokens(words)) for words in found))
-            if score > best[0]:
-                best = (score, passage_id, found)
-        return PassageMatch(self.passage(topic, best[1], language), best[0], best[2])
+            evidence.setdefault(cue.passage, []).append(matched)
+            scores[cue.passage] = scores.get(cue.passage, 0.0) + len(matched.split())
+        if not scores:
+            return PassageMatch(self.article(topic, language).overview, 0.0)
+        best = max(scores, key=lambda passage_id: (scores[passage_id], -self._order(topic, passage_id)))
+        return PassageMatch(self.passage(topic, best, language), scores[best], tuple(evidence[best]))
+
+    def prepare(self) -> "KnowledgeBase":
+        """Build the phrase index and the vocabulary now (a tenth of a second) rather than on the
+        first question."""
+        self._index  # noqa: B018
+        self._vocabulary  # noqa: B018
+        return self
 
     def vocabulary(self) -> frozenset[str]:
         """Every word of every article, passage and `about:` phrase, normalised."""
@@ -205,9 +269,9 @@ class KnowledgeBase:
     def recognised(self, question: str, topics: tuple[str, ...]) -> dict[str, frozenset[str]]:
         """The words of `question` each topic's knowledge recognises (its `about:` phrases, any language),
         without the little words any phrase contains ("a visa" names a visa, not "a")."""
-        folded = normalise(question)
-        return {topic: frozenset(word for pattern in self._patterns.get(topic, {}).values()
-                                 for m in pattern.finditer(folded) for word in self._meaningful(m.group(0)))
+        found = self._found(normalise(question))
+        return {topic: frozenset(word for cue, matched in found if cue.topic == topic
+                                 for word in self._meaningful(matched))
                 for topic in topics}
 
     def _meaningful(self, matched: str) -> tuple[str, ...]:
@@ -233,22 +297,34 @@ class KnowledgeBase:
                                     if not any(w in words[other] for other in topics if other != topic)))
                 for topic in topics}
 
+    def _found(self, folded: str) -> list[tuple[_Cue, str]]:
+        """The phrases found in a normalised message (the last few messages are remembered: the
+        brain asks about one message several times)."""
+        cached = self._recent.get(folded)
+        if cached is None:
+            cached = self._index.find(tokens(folded))
+            if len(self._recent) > 64:
+                self._recent.clear()
+            self._recent[folded] = cached
+        return cached
+
+    def _order(self, topic: str, passage_id: str) -> int:
+        ids = [p.id for p in self.article(topic, FALLBACK_LANGUAGE).passages]
+        return ids.index(passage_id) if passage_id in ids else len(ids)
+
     @cached_property
-    def _patterns(self) -> dict[str, dict[str, re.Pattern]]:
-        """Per topic and passage id, one pattern for every language's `about:` phrases (the overview's
-        are the topic's own vocabulary: they count as evidence, and choose no passage)."""
-        cues: dict[str, dict[str, set[str]]] = {}
+    def _index(self) -> _CueIndex:
+        """Every language's `about:` phrases (the overview's are the topic's own vocabulary: they count
+        as evidence, and choose no passage)."""
+        cues: dict[tuple[str, str, str], _Cue] = {}
         for article in self._articles.values():
-            cues.setdefault(article.topic, {}).setdefault(OVERVIEW, set()).update(article.about)
-            for passage in article.passages:
-                cues.setdefault(article.topic, {}).setdefault(passage.id, set()).update(passage.about)
-        compiled: dict[str, dict[str, re.Pattern]] = {}
-        for topic, by_id in cues.items():
-            for passage_id, phrases in by_id.items():
-                patterns = sorted({p for p in map(cue_pattern, phrases) if p}, key=len, reverse=True)
-                if patterns:
-                    compiled.setdefault(topic, {})[passage_id] = re.compile("|".join(patterns))
-        return compiled
+            phrases = [(OVERVIEW, phrase) for phrase in article.about]
+            phrases += [(passage.id, phrase) for passage in article.passages for phrase in passage.about]
+            for passage_id, phrase in phrases:
+                cue = _Cue.parse(article.topic, passage_id, phrase)
+                if cue is not None:
+                    cues.setdefault((article.topic, passage_id, " ".join(f"{k}:{w}" for k, w in cue.parts)), cue)
+        return _CueIndex(list(cues.values()))
 
 
 @cache

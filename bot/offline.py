@@ -89,6 +89,8 @@ class OfflineBrain:
         self.kb = kb if kb is not None else _load_knowledge_base()
         self.model = build_model(tuple(policy.hot_topics))
         self.hot_topics = HotTopicMatcher(tuple(policy.hot_topics), self.model.anchors)
+        self.kb.prepare()
+        self._known_words  # noqa: B018 -- built now, at start-up, so no customer waits for it
 
     # -- the contract ------------------------------------------------------------------------
 
