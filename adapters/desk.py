@@ -2,7 +2,7 @@
 
 It is the reference implementation of routing.channels.StaffChannel: cards and relayed messages
 reach it through the outbox like any platform, and it pushes them live to open desk pages. Staff
-act through its JSON API (claim, reply, resolve, transfer), which calls the routing service.
+act through its JSON API (claim, reply, resolve, transfer, unfreeze), which calls the routing service.
 
 Access: a staff token (LLAMITA_STAFF_TOKEN, or generated and printed at start-up). Opening
 /desk?token=... stores it in an HttpOnly, SameSite=Lax cookie (sent on links from Slack or mail,
@@ -89,6 +89,7 @@ class Desk:
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/messages", self.reply)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/resolve", self.resolve)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/transfer", self.transfer)
+        app.router.add_post("/desk/api/cases/{case_id:\\d+}/unfreeze", self.unfreeze)
 
     def _authorised(self, request: web.Request) -> bool:
         given = request.cookies.get(COOKIE, "")
@@ -214,6 +215,11 @@ class Desk:
         staff = self._staff(request)
         body = await self._body(request)
         case = await self._act(self.service.transfer(self._case_id(request), str(body.get("team", "")), staff))
+        return web.json_response({"case": case_json(case)})
+
+    async def unfreeze(self, request: web.Request) -> web.Response:
+        staff = self._staff(request)
+        case = await self._act(self.service.unfreeze(self._case_id(request), staff))
         return web.json_response({"case": case_json(case)})
 
     # -- helpers

@@ -65,5 +65,6 @@ def details(case: CaseView) -> list[str]:
         lines.append("Signals: " + ", ".join(case.signals))
     for action in case.actions:
         done = "done" if action.get("done") else f"not done ({action.get('why', 'unknown')})"
-        lines.append(f"Llamita's action: {action.get('action', '?')} {done}")
+        who = f"{action['by']}'s" if action.get("by") else "Llamita's"
+        lines.append(f"{who} action: {action.get('action', '?')} {done}")
     return lines

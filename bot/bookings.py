@@ -15,12 +15,26 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.answer_lines import BOOKING_STATUS, FLIGHT_STATUS, MONTHS
+from bot.booking_words import localised_summary
 from bot.decision import BookingFacts, CustomerProfile, Signal
 from bot.details import booking_references
-from bot.replies import BOOKING_STATUS, MONTHS, say
+from bot.normalise import normalise
+from bot.replies import say
 
 # Topics whose answer reads better with the customer's own booking in front of it.
 BOOKING_TOPICS = frozenset({"flight_status", "booking", "booking_change", "cancellation", "check_in", "refund"})
+# "booking" is mostly about making a new one ("I want to book a hotel in Toronto"): the customer's
+# existing booking is told only when they speak of it ("where is my booking confirmation?").
+_NEW_BOOKING_TOPICS = frozenset({"booking"})
+_OWN_BOOKING = re.compile(
+    r"\b(my|our) (booking|reservation|trip|flight|ticket|confirmation)s?\b|"
+    r"\b(mi|mis|nuestra|nuestro|nuestras) (reserva|viaje|vuelo|boleto|billete|confirmacion)|"
+    r"\b(minha|meu|nossa|nosso|minhas) (reserva|viagem|voo|passagem|confirmacao)|"
+    r"\b(meine|meinen|meiner|unsere|unseren|mein|unser) (buchung|reise|flug|ticket|bestatigung)|"
+    r"\b(ma|mon|notre|mes) (reservation|voyage|vol|billet|confirmation)|"
+    r"\b(la mia|il mio|mia|mio|nostra|nostro) (prenotazione|viaggio|volo|biglietto|conferma)|"
+    r"\b(mijn|onze) (boeking|reis|vlucht|ticket|bevestiging)")
 
 _DEPARTURE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?")
 
@@ -41,6 +55,8 @@ def booking_note(topic: str | None, text: str, customer: CustomerProfile | None,
     if topic not in BOOKING_TOPICS:
         return NOTHING
     mentioned = booking_references(text)
+    if topic in _NEW_BOOKING_TOPICS and not mentioned and not _OWN_BOOKING.search(normalise(text)):
+        return NOTHING
     own = customer.bookings if customer is not None and customer.verified else ()
     if not own:
         return _cannot_look_up(mentioned, customer, lang)
@@ -50,10 +66,19 @@ def booking_note(topic: str | None, text: str, customer: CustomerProfile | None,
                            Signal("booking.not_on_account", ", ".join(mentioned)))
     picked = picked or _find(own, (earlier_reference,) if earlier_reference else ())
     if picked is not None:
-        return BookingNote(facts_line(picked, lang), Signal("booking.looked_up", f"{picked.reference} (mentioned)"))
-    if len(own) == 1:
-        return BookingNote(facts_line(own[0], lang), Signal("booking.looked_up", f"{own[0].reference} (only booking)"))
-    return _one_of_many(own, lang, today)
+        note = BookingNote(facts_line(picked, lang), Signal("booking.looked_up", f"{picked.reference} (mentioned)"))
+    elif len(own) == 1:
+        picked = own[0]
+        note = BookingNote(facts_line(picked, lang), Signal("booking.looked_up", f"{picked.reference} (only booking)"))
+    else:
+        picked, note = _one_of_many(own, lang, today)
+    if topic == "flight_status":
+        # The status it has (the booking's, and the flight's when the store knows it); where the live
+        # status is when it does not.
+        live = FLIGHT_STATUS.get(lang, FLIGHT_STATUS["en"]).get(picked.flight_status or "", picked.flight_status)
+        extra = say("flight_live", lang, flight_status=live) if live else say("flight_not_live", lang)
+        note = BookingNote(f"{note.line} {extra}", note.signal)
+    return note
 
 
 def facts_line(booking: BookingFacts, lang: str) -> str:
@@ -95,15 +120,15 @@ def _find(bookings: tuple[BookingFacts, ...], references: tuple[str, ...]) -> Bo
     return next((by_reference[ref] for ref in references if ref.upper() in by_reference), None)
 
 
-def _one_of_many(bookings: tuple[BookingFacts, ...], lang: str, today: date) -> BookingNote:
+def _one_of_many(bookings: tuple[BookingFacts, ...], lang: str, today: date) -> tuple[BookingFacts, BookingNote]:
     count = str(len(bookings))
     upcoming = next_booking(bookings, today)
     if upcoming is not None:
-        return BookingNote(say("booking_next", lang, count=count, **_values(upcoming, lang)),
-                           Signal("booking.looked_up", f"{upcoming.reference} (next of {count})"))
+        return upcoming, BookingNote(say("booking_next", lang, count=count, **_values(upcoming, lang)),
+                                     Signal("booking.looked_up", f"{upcoming.reference} (next of {count})"))
     first = bookings[0]
-    return BookingNote(say("booking_count", lang, count=count) + " " + facts_line(first, lang),
-                       Signal("booking.looked_up", f"{first.reference} (first of {count})"))
+    return first, BookingNote(say("booking_count", lang, count=count) + " " + facts_line(first, lang),
+                              Signal("booking.looked_up", f"{first.reference} (first of {count})"))
 
 
 def _cannot_look_up(mentioned: tuple[str, ...], customer: CustomerProfile | None, lang: str) -> BookingNote:
@@ -119,5 +144,5 @@ def _cannot_look_up(mentioned: tuple[str, ...], customer: CustomerProfile | None
 
 def _values(booking: BookingFacts, lang: str) -> dict[str, str]:
     status = BOOKING_STATUS.get(lang, BOOKING_STATUS["en"]).get(booking.status, booking.status)
-    return {"reference": booking.reference, "summary": booking.summary, "status": status,
+    return {"reference": booking.reference, "summary": localised_summary(booking.summary, lang), "status": status,
             "departure": departure_text(booking.departure, lang) if booking.departure else ""}

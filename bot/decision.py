@@ -44,6 +44,9 @@ class BookingFacts:
     summary: str                     # e.g. "Lisbon → Toronto, 2 adults"
     departure: str | None = None     # ISO date, optionally with a time: "2026-12-14" or "2026-12-14T08:40"
     status: str = "confirmed"        # "confirmed", "pending", "cancelled", "completed", ...
+    # The flight's live status when the booking store knows it ("on time", "delayed 40 min",
+    # "boarding"); None when it does not (the demo store never does): Llamita then says where it is.
+    flight_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class CustomerProfile:
     verified: bool = False           # identity signed by the website, not just typed
     # Every booking of the account; routing fills it for a verified identity only.
     bookings: tuple[BookingFacts, ...] = ()
+    # The account is frozen (Llamita froze it on a security hand-over, or staff did): no bookings or
+    # payments until a person unfreezes it. Routing fills it for a verified identity only.
+    account_frozen: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ WITH_KNOWLEDGE_TOPIC = 0.45
 # confidently; and it is about something else when another label is at least this likely.
 BASIC_CONFIDENCE = 0.8
 OTHER_TOPIC = 0.5
+# Sharing or transferring the subject with someone else is in depth unless read as basic this surely.
+SOMEONE_ELSE_BASIC = 0.9
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,18 @@ class HotTopicMatcher:
                 r"\b(?:" + "|".join(re.escape(w) for w in words) + r")(?:s|es|e|en|n)?\b") if words else None
 
     def match(self, folded: str, probabilities: dict[str, float], today: date,
-              previous_topic: str | None) -> HotMatch | None:
+              previous_topic: str | None, *, idioms_out: str | None = None,
+              about_someone_else: bool = False) -> HotMatch | None:
+        """`idioms_out`: the message with idioms blanked ("a hunger strike"), where keywords are looked
+        for; `about_someone_else`: it brings another person into the subject (sharing, transferring)."""
+        keyword_text = folded if idioms_out is None else idioms_out
         for topic in self.topics:
             if not topic.active_on(today):
                 continue
             label = hot_label(topic)
             p_hot = probabilities.get(label, 0.0)
             pattern = self._keywords.get(topic.id)
-            keyword = pattern.search(folded) if pattern else None
+            keyword = pattern.search(keyword_text) if pattern else None
             if topic.knowledge_topic is None:
                 if keyword:
                     return HotMatch(topic, keyword.group(0), "keyword")
@@ -73,6 +79,10 @@ class HotTopicMatcher:
                 continue
             if keyword:
                 return HotMatch(topic, keyword.group(0), "keyword")
+            if about_someone_else and p_basic < SOMEONE_ELSE_BASIC:
+                # "Can my wife use my lounge passes when she flies alone?": the basic facts are about
+                # one member; sharing or transferring it is for the people who handle the subject.
+                return HotMatch(topic, "shared with or passed to someone else", "subject")
             if p_hot >= WITH_KNOWLEDGE_TOPIC and p_hot > p_basic:
                 return HotMatch(topic, f"p={p_hot:.2f} over {topic.knowledge_topic} p={p_basic:.2f}", "examples")
             # The message names the subject but is not one of the basic questions the knowledge

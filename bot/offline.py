@@ -15,20 +15,30 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
 from datetime import date
+from functools import cached_property
 from typing import Sequence
 
-from bot.bookings import booking_note
+from bot.answers import account_frozen, knowledge_answer
 from bot.decision import REASONS, TOPICS, Action, CustomerProfile, Decision, Memory, Policy, Signal, ToolCall, Turn
 from bot.details import extract, merge
+from bot.examples import load_examples
 from bot.hot_topics import HotTopicMatcher
 from bot.kb import KnowledgeBase, default_knowledge_base
+from bot.language import FUNCTION_WORDS
 from bot.model import build_model
-from bot.normalise import has_words, normalise, shape
-from bot.replies import TOPIC_NAMES, reply_language, say, staff_language_notice
+from bot.normalise import MAX_ANALYSED_CHARS, has_words, normalise, shape, tokens
+from bot.replies import reply_language, say, staff_language_notice
 from bot.summary import hand_over_summary
-from bot.topics import TopicChoice, choose_topic, continues_the_subject, follow_up_strength, question_part, topic_shares
+from bot.topics import (
+    OUT_OF_SCOPE,
+    TopicChoice,
+    choose_topic,
+    continues_the_subject,
+    follow_up_strength,
+    question_part,
+    topic_shares,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +66,16 @@ BASIC_QUESTION_MIN = 0.8
 # unless it is this sure of a topic of its own.
 CONTEXT_WEIGHT = 0.5
 OWN_TOPIC_SURE = 0.8
+# The knowledge base chooses between readings (OfflineBrain._weigh_the_knowledge): topics read at
+# least this likely are candidates; a topic read this surely keeps its answer; an out-of-scope reading
+# becomes a topic only when that topic is the best reading with at least this share.
+KNOWLEDGE_CANDIDATE_MIN = 0.08
+KNOWLEDGE_KEEPS_A_SURE_TOPIC = 0.8
+KNOWLEDGE_OVERRIDES_OUT_OF_SCOPE = 0.25
+_RAW_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Words after which a name of a place usually follows ("to Aguas Calientes", "pra Gramado").
+_PLACE_PREPOSITIONS = frozenset({"to", "from", "in", "near", "via", "en", "para", "pra", "desde", "hasta", "em",
+                                 "nach", "von", "aus", "bei", "vers", "au", "aux", "per", "naar", "uit", "te"})
 _INSTRUCTIONS = re.compile(r"\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|"
                            r"prompt|guidelines)\b|\bsystem prompt\b|\byou are now\b|\bjailbreak\b|"
                            r"\bmark (this|it|the case|the ticket) (as )?(resolved|closed|solved)\b")
@@ -69,6 +89,8 @@ class OfflineBrain:
         self.kb = kb if kb is not None else _load_knowledge_base()
         self.model = build_model(tuple(policy.hot_topics))
         self.hot_topics = HotTopicMatcher(tuple(policy.hot_topics), self.model.anchors)
+        self.kb.prepare()
+        self._known_words  # noqa: B018 -- built now, at start-up, so no customer waits for it
 
     # -- the contract ------------------------------------------------------------------------
 
@@ -155,13 +177,17 @@ class OfflineBrain:
         # 3. Operator hot topics.
         today = self.policy.today or date.today()
         previous_topic = memory.last_topic if memory.last_kind == "topic" else None
-        hot = self.hot_topics.match(folded, probabilities, today, previous_topic)
+        hot = self.hot_topics.match(folded, probabilities, today, previous_topic,
+                                    idioms_out=model.lexicon.without_idioms(folded),
+                                    about_someone_else=model.lexicon.about_someone_else(folded))
         if hot and hot.by == "subject" and question:
             # "I GOT PROMOTED, I'll travel loads now 😍 how much is Llama Premium?": the chatter is not
             # the question, and the question alone is plainly one of the basic ones.
             asked = model.classifier.probabilities(question)
             if topic_shares(asked).get(hot.topic.knowledge_topic or "", 0.0) >= BASIC_QUESTION_MIN and \
-                    self.hot_topics.match(question, asked, today, previous_topic) is None:
+                    self.hot_topics.match(question, asked, today, previous_topic,
+                                          idioms_out=model.lexicon.without_idioms(question),
+                                          about_someone_else=model.lexicon.about_someone_else(question)) is None:
                 hot = None
         if hot:
             signals.append(Signal(f"hot_topic.{hot.topic.id}", f"{hot.by}: {hot.evidence}"))
@@ -179,13 +205,14 @@ class OfflineBrain:
                               outside_domain_certain=domain in model.lexicon.out_of_scope_despite_travel_words,
                               mentions_travel=bool(model.lexicon.travel_words.search(folded)))
         choice = self._read_the_question(choice, None if domain else question, previous_topic, memory)
+        choice = self._weigh_the_knowledge(choice, reading, folded, previous_topic, domain, language)
         if choice.kind == "small_talk":
             signals.append(Signal("small_talk.classifier", choice.evidence))
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
         if choice.kind == "topic" and choice.topic:
             signals.append(Signal(f"topic.{choice.topic}", choice.evidence, choice.confidence))
-            answer = self._answer(choice.topic, language, memory, collected, signals, sentiment)
-            return _with_booking_note(answer, text, customer, memory, today)
+            return self._answer(choice.topic, text, language, memory, collected, signals, sentiment, customer,
+                                today)
 
         # 5. Out of scope: ask first, hand over on the second miss in a row.
         signals.append(Signal("topic.out_of_scope", choice.evidence))
@@ -229,6 +256,81 @@ class OfflineBrain:
             return TopicChoice("out_of_scope", None, asked.confidence, f"{asked.evidence} (read from the question)")
         return choice
 
+    def _weigh_the_knowledge(self, choice: TopicChoice, probabilities: dict[str, float], folded: str,
+                             previous_topic: str | None, domain: str | None, language: str) -> TopicChoice:
+        """Between close readings, the topic whose knowledge names what the customer asks about wins:
+        "¿Puedo llevar a mi perro en la cabina?" reads as baggage about as much as pets, but only the
+        pets passages know the dog. The words counted are those one reading's passages recognise and
+        no other candidate's ("cabin" is both baggage and pets, "perro" only pets)."""
+        if choice.kind == "small_talk" or domain:
+            return choice
+        shares = topic_shares(probabilities)
+        if choice.kind == "topic" and shares.get(choice.topic or "", 0.0) >= KNOWLEDGE_KEEPS_A_SURE_TOPIC:
+            return choice
+        candidates = tuple(dict.fromkeys(
+            [t for t in TOPICS if shares.get(t, 0.0) >= KNOWLEDGE_CANDIDATE_MIN]
+            + ([choice.topic] if choice.topic else []) + ([previous_topic] if previous_topic else [])))
+        if len(candidates) < 2 and choice.kind == "topic":
+            return choice
+        if choice.kind == "topic" and language not in self.kb.languages(choice.topic or ""):
+            return choice  # its knowledge is not written in the customer's language yet: silence proves nothing
+        evidence = self.kb.evidence(folded, candidates)
+        if choice.kind == "topic" and evidence.get(choice.topic or ""):
+            return choice  # its knowledge names something the others do not: the reading stands
+        named = [t for t in candidates if t != choice.topic and evidence.get(t)]
+        if choice.kind == "topic" and choice.topic == previous_topic:
+            # A follow-up rarely names its subject again ("how much would that be for a baby?" after
+            # an insurance answer): only strong evidence takes it elsewhere.
+            named = [t for t in named if len(evidence[t]) >= 2]
+        if choice.kind != "topic":
+            # Out of scope by the numbers, but the knowledge of the best topic reading names several
+            # things the customer asks about ("does my cat need a health certificate?").
+            named = [t for t in named if shares.get(t, 0.0) >= KNOWLEDGE_OVERRIDES_OUT_OF_SCOPE
+                     and len(evidence[t]) >= 2 and t == max(candidates, key=lambda c: shares.get(c, 0.0))]
+        if not named:
+            return choice
+        best = max(named, key=lambda t: (len(evidence[t]), shares.get(t, 0.0)))
+        return TopicChoice("topic", best, shares.get(best, 0.0),
+                           f"knowledge names {', '.join(evidence[best])} (reading was {choice.kind} "
+                           f"{choice.topic or ''} {choice.evidence})")
+
+    def _unknown_words(self, text: str) -> tuple[str, ...]:
+        """Words of the message nothing Llamita knows mentions: no article, no passage, no example
+        sentence (a drone, a hoverboard). Names are not counted: a capitalised word inside a sentence,
+        or the words after "to", "in", "para", "nach"... (places Llamita need not know)."""
+        if "?" not in text:
+            return ()  # not a question: nothing it asks can be uncovered
+        known = self._known_words
+        found = []
+        after_place = False
+        asked = question_part(text[:MAX_ANALYSED_CHARS]) or text[:MAX_ANALYSED_CHARS]
+        for raw in _RAW_WORD.findall(asked):
+            word = normalise(raw)
+            if word in _PLACE_PREPOSITIONS:
+                after_place = True
+                continue
+            name = raw[:1].isupper() and not raw.isupper()
+            if (not after_place and not name and len(word) >= 5 and word.isalpha() and word not in known
+                    and word[:5] not in known):
+                found.append(word)
+            after_place = after_place and (name or word not in known)
+        found = list(dict.fromkeys(found))
+        # One or two words nothing knows: the thing asked about. More: Llamita does not know the
+        # customer's words at all, which says nothing about what they ask.
+        return tuple(found) if len(found) <= 2 else ()
+
+    @cached_property
+    def _known_words(self) -> frozenset[str]:
+        """Every word of the knowledge base, of the languages' little words and of the example messages
+        (not those of the domains Llamita does not serve: "wifi" is known as a home question, not as a
+        travel one), and the first five letters of each ("suitcases" is known from "suitcase")."""
+        words = set(self.kb.vocabulary())
+        words.update(w for function_words in FUNCTION_WORDS.values() for w in function_words.split())
+        for example in load_examples():
+            if example.label != OUT_OF_SCOPE:
+                words.update(tokens(normalise(example.text)))
+        return frozenset(words | {w[:5] for w in words if len(w) >= 5})
+
     # -- outcomes ------------------------------------------------------------------------------
 
     def _remember(self, memory: Memory, language: str, collected: dict[str, str], *, topic: str | None,
@@ -253,20 +355,19 @@ class OfflineBrain:
         return Decision(Action.ANSWER, reply, language, new_memory, topic=None, signals=tuple(signals),
                         sentiment=sentiment, reply_language=None if lang == language else lang)
 
-    def _answer(self, topic: str, language: str, memory: Memory, collected: dict[str, str],
-                signals: list[Signal], sentiment: float) -> Decision:
-        lang = reply_language(language)
-        try:
-            article = self.kb.article(topic, lang)
-            reply, written_in = article.answer, article.language
-        except KeyError:
-            reply, written_in = say("topic_fallback", lang, topic=TOPIC_NAMES.get(topic, topic)), lang
-        if written_in != language and lang != "en":
-            reply = say("answer_in_english", lang) + "\n\n" + reply
+    def _answer(self, topic: str, text: str, language: str, memory: Memory, collected: dict[str, str],
+                signals: list[Signal], sentiment: float, customer: CustomerProfile | None, today: date) -> Decision:
+        """The passage that answers the message, in the customer's language (bot/answers.py). What Llamita
+        knows of the customer (their booking, a frozen account) changes the reply and the signals only:
+        the action, topic and memory are what was decided without it."""
+        answer = knowledge_answer(self.kb, topic, text, language, customer=customer,
+                                  earlier_reference=memory.collected.get("booking"), today=today,
+                                  unknown_words=self._unknown_words(text))
         new_memory = self._remember(memory, language, collected, topic=topic, kind="topic", streak=0,
                                     sentiment=sentiment)
-        return Decision(Action.ANSWER, reply, language, new_memory, topic=topic, signals=tuple(signals),
-                        sentiment=sentiment, reply_language=None if written_in == language else written_in)
+        return Decision(Action.ANSWER, answer.reply, language, new_memory, topic=topic,
+                        signals=tuple(signals) + answer.signals, sentiment=sentiment,
+                        reply_language=None if answer.written_in == language else answer.written_in)
 
     def _ask(self, text: str, language: str, memory: Memory, collected: dict[str, str], signals: list[Signal],
              sentiment: float, history: tuple[Turn, ...], customer: CustomerProfile | None,
@@ -293,7 +394,9 @@ class OfflineBrain:
         lang = reply_language(language)
         tools: tuple[ToolCall, ...] = ()
         frozen = False
-        if reason == "security" and customer is not None and customer.account_id:
+        if reason == "security" and account_frozen(customer):
+            reply = say("handover_security_already_frozen", lang)  # frozen before: nothing to freeze again
+        elif reason == "security" and customer is not None and customer.account_id:
             tools = (ToolCall("freeze_account", {"account_id": customer.account_id}),)
             frozen = True
             reply = say("handover_security_frozen", lang)
@@ -319,20 +422,6 @@ def _classifier_min(reason: str, outside_domain: str | None) -> float:
     if reason == "human_request" and outside_domain:
         return CLASSIFIER_HUMAN_REQUEST_OUTSIDE_MIN
     return CLASSIFIER_REASON_MIN[reason]
-
-
-def _with_booking_note(answer: Decision, text: str, customer: CustomerProfile | None, memory: Memory,
-                       today: date) -> Decision:
-    """The answer with the signed-in customer's booking line in front of it (bot/bookings.py), if any.
-
-    Only the reply and the signals change: the action, topic and memory stay what was decided.
-    """
-    lang = reply_language(answer.language)
-    note = booking_note(answer.topic, text, customer, memory.collected.get("booking"), lang, today)
-    if note.signal is None:
-        return answer
-    reply = f"{note.line}\n\n{answer.reply}" if note.line else answer.reply
-    return replace(answer, reply=reply, signals=answer.signals + (note.signal,))
 
 
 def _customer_said(history: tuple[Turn, ...]) -> list[str]:

@@ -6,6 +6,7 @@ internal errors. Knowledge answers come from bot.kb; everything else is here.
 """
 from __future__ import annotations
 
+from bot.answer_lines import ANSWER_TEMPLATES, BOOKING_STATUS, MONTHS  # noqa: F401 (re-exported)
 from bot.language import LANGUAGE_NAMES
 
 LANGUAGES = ("en", "es", "pt", "de", "fr", "it", "nl")
@@ -146,6 +147,36 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "boekingen of betalingen mee worden gedaan. Een specialist van ons beveiligingsteam neemt het nu "
               "over; die bevestigt wat er is gebeurd en helpt je je kaart te beveiligen. Bel ook je bank om de "
               "kaart te blokkeren als je dat nog niet hebt gedaan.",
+    },
+    "handover_security_already_frozen": {
+        "en": "I'm sorry this happened. Your Llama Travel account is already frozen, so no bookings or payments "
+              "can be made with it. A specialist from our security team is taking over now; they'll confirm what "
+              "happened and unfreeze the account once it's safe. Please also call your bank to block the card if "
+              "you haven't yet.",
+        "es": "Siento mucho lo ocurrido. Tu cuenta de Llama Travel ya está congelada: no se pueden hacer reservas "
+              "ni pagos con ella. Un especialista de nuestro equipo de seguridad se encarga ahora; confirmará lo "
+              "sucedido y descongelará la cuenta cuando sea seguro. Si aún no lo hiciste, llama también a tu banco "
+              "para bloquear la tarjeta.",
+        "pt": "Sinto muito pelo ocorrido. Sua conta da Llama Travel já está congelada: não é possível fazer "
+              "reservas nem pagamentos com ela. Um especialista da nossa equipe de segurança assume agora; ele vai "
+              "confirmar o que aconteceu e descongelar a conta quando for seguro. Se ainda não fez isso, ligue "
+              "também para o seu banco para bloquear o cartão.",
+        "de": "Das tut mir leid. Ihr Llama-Travel-Konto ist bereits eingefroren: Damit sind keine Buchungen oder "
+              "Zahlungen möglich. Ein Spezialist unseres Sicherheitsteams übernimmt jetzt, klärt, was passiert ist, "
+              "und gibt das Konto wieder frei, sobald es sicher ist. Bitte lassen Sie die Karte auch bei Ihrer Bank "
+              "sperren, falls noch nicht geschehen.",
+        "fr": "Je suis désolée. Votre compte Llama Travel est déjà gelé : aucune réservation ni aucun paiement "
+              "n'est possible avec. Un spécialiste de notre équipe sécurité prend le relais ; il confirmera ce qui "
+              "s'est passé et dégèlera le compte dès que ce sera sûr. Pensez aussi à appeler votre banque pour "
+              "faire opposition si ce n'est pas déjà fait.",
+        "it": "Mi dispiace per quanto successo. Il tuo account Llama Travel è già congelato: non si possono fare "
+              "prenotazioni né pagamenti. Uno specialista del nostro team sicurezza se ne occupa ora; confermerà "
+              "cosa è successo e sbloccherà l'account quando sarà sicuro. Se non l'hai già fatto, chiama anche la "
+              "tua banca per bloccare la carta.",
+        "nl": "Wat vervelend. Je Llama Travel-account is al bevroren: er kunnen geen boekingen of betalingen mee "
+              "worden gedaan. Een specialist van ons beveiligingsteam neemt het nu over; die bevestigt wat er is "
+              "gebeurd en ontdooit het account zodra het veilig is. Bel ook je bank om de kaart te blokkeren als "
+              "je dat nog niet hebt gedaan.",
     },
     "handover_security": {
         "en": "I'm sorry this happened. I'm passing your case to a specialist from our security team right now; "
@@ -295,69 +326,6 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "it": "Posso aiutarti con: {topic}. Puoi dirmi qualcosa in più e, se ce l'hai, il codice di prenotazione?",
         "nl": "Ik kan je helpen met: {topic}. Kun je iets meer vertellen en, als je het hebt, je boekingsnummer?",
     },
-    # -- the signed-in customer's own booking, one line before a booking-related answer (bot/bookings.py) --
-    "booking_facts": {
-        "en": "Your booking {reference} ({summary}) departs {departure} and is {status}.",
-        "es": "Tu reserva {reference} ({summary}) sale el {departure} y está {status}.",
-        "pt": "Sua reserva {reference} ({summary}) parte em {departure} e está {status}.",
-        "de": "Ihre Buchung {reference} ({summary}) startet am {departure} und ist {status}.",
-        "fr": "Votre réservation {reference} ({summary}) part le {departure} et est {status}.",
-        "it": "La tua prenotazione {reference} ({summary}) parte in data {departure} ed è {status}.",
-        "nl": "Je boeking {reference} ({summary}) vertrekt op {departure} en is {status}.",
-    },
-    "booking_facts_undated": {
-        "en": "Your booking {reference} ({summary}) is {status}.",
-        "es": "Tu reserva {reference} ({summary}) está {status}.",
-        "pt": "Sua reserva {reference} ({summary}) está {status}.",
-        "de": "Ihre Buchung {reference} ({summary}) ist {status}.",
-        "fr": "Votre réservation {reference} ({summary}) est {status}.",
-        "it": "La tua prenotazione {reference} ({summary}) è {status}.",
-        "nl": "Je boeking {reference} ({summary}) is {status}.",
-    },
-    "booking_next": {
-        "en": "You have {count} bookings with us; the next one, {reference} ({summary}), departs {departure} "
-              "and is {status}.",
-        "es": "Tienes {count} reservas con nosotros; la próxima, {reference} ({summary}), sale el {departure} "
-              "y está {status}.",
-        "pt": "Você tem {count} reservas conosco; a próxima, {reference} ({summary}), parte em {departure} "
-              "e está {status}.",
-        "de": "Sie haben {count} Buchungen bei uns; die nächste, {reference} ({summary}), startet am "
-              "{departure} und ist {status}.",
-        "fr": "Vous avez {count} réservations chez nous ; la prochaine, {reference} ({summary}), part le "
-              "{departure} et est {status}.",
-        "it": "Hai {count} prenotazioni con noi; la prossima, {reference} ({summary}), parte in data "
-              "{departure} ed è {status}.",
-        "nl": "Je hebt {count} boekingen bij ons; de eerstvolgende, {reference} ({summary}), vertrekt op "
-              "{departure} en is {status}.",
-    },
-    "booking_count": {
-        "en": "You have {count} bookings with us.",
-        "es": "Tienes {count} reservas con nosotros.",
-        "pt": "Você tem {count} reservas conosco.",
-        "de": "Sie haben {count} Buchungen bei uns.",
-        "fr": "Vous avez {count} réservations chez nous.",
-        "it": "Hai {count} prenotazioni con noi.",
-        "nl": "Je hebt {count} boekingen bij ons.",
-    },
-    # A reference was mentioned that Llamita may not look up: neutral, never says anything about it.
-    "booking_sign_in": {
-        "en": "I can only look up bookings for customers signed in on our website.",
-        "es": "Solo puedo consultar reservas de clientes que hayan iniciado sesión en nuestra web.",
-        "pt": "Só consigo consultar reservas de clientes que entraram na conta no nosso site.",
-        "de": "Buchungen kann ich nur abrufen, wenn Sie auf unserer Website angemeldet sind.",
-        "fr": "Je ne peux consulter que les réservations des clients connectés sur notre site.",
-        "it": "Posso consultare solo le prenotazioni dei clienti che hanno effettuato l'accesso al nostro sito.",
-        "nl": "Ik kan alleen boekingen opzoeken van klanten die op onze website zijn ingelogd.",
-    },
-    "booking_not_on_account": {
-        "en": "I can only look up the bookings on the account you're signed in with.",
-        "es": "Solo puedo consultar las reservas de la cuenta con la que has iniciado sesión.",
-        "pt": "Só consigo consultar as reservas da conta com a qual você entrou.",
-        "de": "Ich kann nur die Buchungen des Kontos abrufen, mit dem Sie angemeldet sind.",
-        "fr": "Je ne peux consulter que les réservations du compte avec lequel vous êtes connecté(e).",
-        "it": "Posso consultare solo le prenotazioni dell'account con cui hai effettuato l'accesso.",
-        "nl": "Ik kan alleen de boekingen opzoeken van het account waarmee je bent ingelogd.",
-    },
 }
 
 # Language names as written in each language, for the staff-languages notice.
@@ -376,25 +344,6 @@ LANGUAGE_NAMES_IN: dict[str, dict[str, str]] = {
     "nl": {"en": "Engels", "es": "Spaans", "pt": "Portugees", "de": "Duits", "fr": "Frans", "it": "Italiaans",
            "nl": "Nederlands"},
 }
-# For the booking line: short month names and booking states, agreeing with "booking" in each language.
-MONTHS: dict[str, tuple[str, ...]] = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
-    "pt": ("jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"),
-    "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."),
-    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
-    "it": ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"),
-    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-}
-BOOKING_STATUS: dict[str, dict[str, str]] = {
-    "en": {"confirmed": "confirmed", "pending": "pending", "cancelled": "cancelled", "completed": "completed"},
-    "es": {"confirmed": "confirmada", "pending": "pendiente", "cancelled": "cancelada", "completed": "completada"},
-    "pt": {"confirmed": "confirmada", "pending": "pendente", "cancelled": "cancelada", "completed": "concluída"},
-    "de": {"confirmed": "bestätigt", "pending": "noch offen", "cancelled": "storniert", "completed": "abgeschlossen"},
-    "fr": {"confirmed": "confirmée", "pending": "en attente", "cancelled": "annulée", "completed": "terminée"},
-    "it": {"confirmed": "confermata", "pending": "in attesa", "cancelled": "cancellata", "completed": "completata"},
-    "nl": {"confirmed": "bevestigd", "pending": "in behandeling", "cancelled": "geannuleerd", "completed": "afgerond"},
-}
 _AND = {"en": "or", "es": "o", "pt": "ou", "de": "oder", "fr": "ou", "it": "o", "nl": "of"}
 
 TOPIC_NAMES: dict[str, str] = {
@@ -404,6 +353,9 @@ TOPIC_NAMES: dict[str, str] = {
     "travel_advisory": "travel advice", "loyalty": "Llama Miles", "premium_package": "Llama Premium",
     "pets": "travelling with pets", "special_assistance": "special assistance", "insurance": "travel insurance",
 }
+
+
+TEMPLATES.update(ANSWER_TEMPLATES)
 
 
 def reply_language(language: str) -> str:

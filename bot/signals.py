@@ -19,6 +19,12 @@ from bot.normalise import Shape
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 RULE_REASONS = ("security", "legal", "distress", "human_request")
+# A payment card named in any language (a stolen wallet with no card named is not a card case).
+_CARD = re.compile(r"\b(cards?|credit|debit|visa|mastercard|amex|tarjetas?|cartao|cartoes|karten?|kreditkarte|"
+                   r"ec-karte|cartes? (bancaires?|de credit)|carta di credito|carte|carta|bancomat|kaart|creditcard|"
+                   r"pinpas|bankpas)\b")
+# Reasons a hypothetical question does not raise: it asks what would happen, it does not report it.
+HYPOTHETICAL_REASONS = frozenset({"security", "distress"})
 _PUNCT = re.compile(r"[^\w\s/-]+")
 
 
@@ -85,6 +91,12 @@ class Lexicon:
         self.travel_words = _compile(outside["travel_words"])
         self.out_of_scope_despite_travel_words = {
             name: _compile(patterns) for name, patterns in outside.get("despite_travel_words", {}).items()}
+        frames = yaml.safe_load((root / "frames.yml").read_text(encoding="utf-8"))
+        self.hypothetical = _compile(frames["hypothetical"])
+        self.reported = _compile(frames["reported"])
+        self.idioms = _compile(frames["idioms"])
+        self.other_people = re.compile(frames["someone_else"]["people"])
+        self.sharing = re.compile(frames["someone_else"]["sharing"])
         tone = yaml.safe_load((root / "tone.yml").read_text(encoding="utf-8"))
         self.positive = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["positive"]) + r")\b")
         self.negative = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["negative"]) + r")\b")
@@ -112,6 +124,17 @@ class Lexicon:
             hits.append(Hit(rule.reason, rule.name, match.group(0).strip()[:80]))
         if vetoed is not None:
             vetoed.update(veto.reason for veto in self.vetoes if veto.pattern.search(folded))
+        if (hits and {hit.name for hit in hits if hit.reason == "security"} == {"security.card_lost_or_stolen"}
+                and not _CARD.search(folded) and any(hit.reason == "distress" for hit in hits)):
+            # "They stole my bag with my passport and my wallet, I'm shaking": documents and cash
+            # gone and panic, no card named: a person for the distress, not the card team.
+            hits = [hit for hit in hits if hit.reason != "security"]
+        if self.asks_what_if(folded):
+            # "What if my card gets stolen abroad, can I pay by transfer?": a question about what
+            # would happen, not a report; the classifier, which reads words and not frames, agrees.
+            hits = [hit for hit in hits if hit.reason not in HYPOTHETICAL_REASONS]
+            if vetoed is not None:
+                vetoed.update(HYPOTHETICAL_REASONS)
         if shape.shouting and not self.enthusiastic(folded, shape) and not self.calm_caps(folded, shape):
             hits.append(Hit("distress", "distress.shouting", f"{shape.caps_words} words in capitals"))
         elif (shape.loud_words >= 2 and shape.exclamations >= 3 and not self.enthusiastic(folded, shape)
@@ -120,6 +143,19 @@ class Lexicon:
             hits.append(Hit("distress", "distress.shouting",
                             f"{shape.caps_words} words in capitals, {shape.exclamations} exclamation marks"))
         return hits
+
+    def without_idioms(self, folded: str) -> str:
+        """The message with idioms blanked out ("a hunger strike"), for keyword matching."""
+        return self.idioms.sub(" ", folded) if self.idioms else folded
+
+    def about_someone_else(self, folded: str) -> bool:
+        """Sharing, giving or transferring something with another person ("can my wife use my passes?")."""
+        return bool(self.other_people.search(folded) and self.sharing.search(folded))
+
+    def asks_what_if(self, folded: str) -> bool:
+        """A hypothetical question ("what if", "y si", "angenommen", "et si") that reports nothing."""
+        return bool(self.hypothetical and self.hypothetical.search(folded)
+                    and not (self.reported and self.reported.search(folded)))
 
     def calm_caps(self, folded: str, shape: Shape) -> bool:
         """Caps lock left on, not anger: no angry word or emoji, and either courteous ("HELLO! IS MY

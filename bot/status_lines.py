@@ -34,6 +34,19 @@ _LINES: dict[str, dict[str, str]] = {
                "risponderà qui."),
         "nl": "Sorry, er ging bij mij iets mis. Ik geef uw gesprek door aan een collega, die hier zal antwoorden.",
     },
+    "unfrozen": {
+        "en": "{name} from our team has unfrozen your Llama Travel account: you can book and pay with it again.",
+        "es": ("{name}, de nuestro equipo, descongeló tu cuenta de Llama Travel: ya puedes volver a reservar y pagar "
+               "con ella."),
+        "pt": ("{name}, da nossa equipe, descongelou sua conta da Llama Travel: você já pode reservar e pagar com ela "
+               "de novo."),
+        "de": ("{name} aus unserem Team hat Ihr Llama-Travel-Konto wieder freigegeben: Sie können damit wieder buchen "
+               "und bezahlen."),
+        "fr": ("{name}, de notre équipe, a dégelé votre compte Llama Travel : vous pouvez de nouveau réserver et payer "
+               "avec."),
+        "it": "{name} del nostro team ha sbloccato il tuo account Llama Travel: puoi di nuovo prenotare e pagare.",
+        "nl": "{name} van ons team heeft je Llama Travel-account ontdooid: je kunt er weer mee boeken en betalen.",
+    },
     "resolved": {
         "en": "{name} has marked this conversation as resolved. If you need anything else, just write here.",
         "es": "{name} ha marcado esta conversación como resuelta. Si necesitas algo más, escríbenos aquí.",

@@ -83,6 +83,9 @@ def hand_over_summary(*, message: str, reason: str | None, team: str | None, lan
         parts.append(f"Mood: {feeling(now)} ({now:+.1f}{trend}) after {len(memory.sentiments)} message(s).")
     if account_frozen:
         parts.append("Llamita froze the customer's account; confirm with the customer before unfreezing.")
+    elif customer is not None and customer.verified and customer.account_frozen:
+        parts.append("The customer's account is frozen (from an earlier hand-over): no bookings or payments "
+                     "until someone unfreezes it; confirm who they are first.")
     elif reason == "security":
         parts.append("No account id known: secure the account after confirming identity.")
     return " ".join(parts)

@@ -52,7 +52,9 @@ _NEW_SUBJECT = re.compile(r"\b(unrelated|another question|different question|oth
 _REFERENCE_ONLY = re.compile(r"((my |the |our )?(booking|reservation|reserva|buchung|boeking|prenotazione|reference|"
                              r"ref|number|numero|nummer)( is| es| e| ist| est| c est| it s|:)? ?|it s |its |es |e )?"
                              r"lt-?\d{3,}")
-_THANKS = re.compile(r"^((ok|okay|great|cool|perfect|alright|vale|bueno|tudo bem|gut|bon|d accord|va bene|oke),? )?"
+_THANKS = re.compile(r"^((ok|okay|great|cool|perfect|alright|no worries|no problem|all good|never mind|nevermind|"
+                     r"vale|bueno|no pasa nada|tudo bem|sem problemas|gut|kein problem|schon gut|bon|d accord|"
+                     r"pas de souci|pas grave|va bene|non importa|oke|geen probleem|geeft niet),? )?"
                      r"(thank you|thanks|thx|cheers|many thanks|gracias|muchas gracias|obrigad[oa]|muito obrigad[oa]|"
                      r"danke|vielen dank|merci|grazie|mille grazie|bedankt|dank je|dank u)\b")
 # A fragment that only makes sense as the end of the previous sentence ("for 4 people at 8pm").

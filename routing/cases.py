@@ -20,7 +20,7 @@ from bot.status_lines import status_line
 from routing import conversations
 from routing.config import OperatorConfig, TeamConfig
 from routing.lifecycle import CaseMove, IllegalMove, next_state
-from routing.models import Author, Case, CaseEvent, CaseState, Claim, DemoAccount, StaffPost
+from routing.models import Author, Case, CaseEvent, CaseState, Claim, Conversation, Customer, DemoAccount, StaffPost
 from routing.store import Raw, Rollback
 from routing.views import CaseView, MessageView, StaffMember
 
@@ -196,6 +196,29 @@ class CaseBook:
         line = self._line(session, case, status_line("transferred", case.language,
                                                      team=self.operator.team(team_id).name))
         self.queue_cards(session, case)
+        return Moved(self.view(session, case), line)
+
+    def unfreeze(self, session: Session, case_id: int, staff: StaffMember) -> Moved:
+        """Unfreeze the account of the case's customer (frozen by Llamita on a security hand-over, once a
+        person has confirmed who they are). Recorded on the case (an event and its actions); the customer
+        is told. Of two clicks at once, one unfreezes and the other is told it is not frozen any more."""
+        case = self.get(session, case_id)
+        self.require_holder(case, staff, "unfreeze the account of")
+        conversation = session.get(Conversation, case.conversation_id)
+        customer = session.get(Customer, conversation.customer_id)
+        account_id = customer.account_id if customer and customer.external_id else None
+        if account_id is None:
+            raise ValueError("no account is linked to this case's customer")
+        thawed = session.execute(
+            update(DemoAccount).where(col(DemoAccount.id) == account_id, col(DemoAccount.frozen).is_(True))
+            .values(frozen=False, frozen_at=None, frozen_reason=None).execution_options(synchronize_session=False))
+        if thawed.rowcount != 1:
+            raise ValueError(f"account {account_id} is not frozen")
+        case.actions = json.dumps(json.loads(case.actions) + [
+            {"action": "unfreeze_account", "done": True, "account": account_id, "by": staff.name}])
+        self.event(session, case.id, "account_unfrozen", staff, {"account": account_id})
+        line = self._line(session, case, status_line("unfrozen", case.language, name=staff.name))
+        self.queue_to_threads(session, case.id, "card_update")
         return Moved(self.view(session, case), line)
 
     @staticmethod

@@ -240,15 +240,17 @@ def queue_to_threads(sql: Raw, case_id: int, kind: str, message_id: int | None, 
 def next_unhandled(sql: Raw, conversation_id: str) -> Pending | None:
     row = sql.one(
         'SELECT message.id, message.seq, message.text, message.case_id, "case".state, "case".signals, "case".topic, '
-        "conversation.brain_memory, customer.external_id, customer.name, customer.tier, customer.account_id "
+        "conversation.brain_memory, customer.external_id, customer.name, customer.tier, customer.account_id, "
+        "demoaccount.frozen "
         'FROM message JOIN "case" ON "case".id = message.case_id '
         "JOIN conversation ON conversation.id = message.conversation_id "
         "JOIN customer ON customer.id = conversation.customer_id "
+        "LEFT JOIN demoaccount ON demoaccount.id = customer.account_id "
         "WHERE message.conversation_id = :id AND message.author = 'customer' AND message.handled = false "
         "ORDER BY message.seq LIMIT 1", id=conversation_id)
     if row is None:
         return None
-    (message_id, seq, text, case_id, state, signals, topic, memory, external_id, name, tier, account_id) = row
+    (message_id, seq, text, case_id, state, signals, topic, memory, external_id, name, tier, account_id, frozen) = row
     history = sql.all("SELECT author, text FROM message WHERE conversation_id = :id AND seq < :seq "
                       "AND author IN ('customer', 'bot', 'staff') ORDER BY seq DESC LIMIT :n",
                       id=conversation_id, seq=seq, n=HISTORY_TURNS)
@@ -256,7 +258,8 @@ def next_unhandled(sql: Raw, conversation_id: str) -> Pending | None:
     if external_id is not None:   # only a verified identity has an external id, hence an account
         bookings = bookings_of(sql, account_id)
         profile = CustomerProfile(name=name, tier=tier, booking=bookings[0].reference if bookings else None,
-                                  account_id=account_id, verified=True, bookings=bookings)
+                                  account_id=account_id, verified=True, bookings=bookings,
+                                  account_frozen=bool(frozen))
     return Pending(message_id, seq, text, conversation_id, case_id, state, tuple(json.loads(signals or "[]")), topic,
                    memory, tuple(Turn(author, words) for author, words in reversed(history)), profile)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from routing.conversations import BOOKING, CONVERSATION, CUSTOMER
+from routing.conversations import ACCOUNT, BOOKING, CONVERSATION, CUSTOMER
 from routing.lifecycle import WITH_PEOPLE
 from routing.models import Author, Case, Message, StaffThread
 from routing.views import CaseView, CustomerView, MessageView
@@ -68,8 +68,9 @@ class CaseViews:
         conversation_ids = list({case.conversation_id for case in cases})
         customers = {row.conversation_id: row for row in session.execute(
             select(CONVERSATION.c.id.label("conversation_id"), CUSTOMER.c.name, CUSTOMER.c.tier, CUSTOMER.c.email,
-                   CUSTOMER.c.external_id, CUSTOMER.c.account_id)
+                   CUSTOMER.c.external_id, CUSTOMER.c.account_id, ACCOUNT.c.frozen)
             .join_from(CONVERSATION, CUSTOMER, CUSTOMER.c.id == CONVERSATION.c.customer_id)
+            .outerjoin(ACCOUNT, ACCOUNT.c.id == CUSTOMER.c.account_id)
             .where(CONVERSATION.c.id.in_(conversation_ids)))}
         accounts = {row.account_id for row in customers.values() if row.account_id}
         first_booking: dict[str, str] = {}
@@ -85,7 +86,8 @@ class CaseViews:
             customer = CustomerView(
                 name=row.name if row else None, tier=row.tier if row else None,
                 booking=first_booking.get(row.account_id) if row and row.account_id else None,
-                verified=bool(row and row.external_id), email=row.email if row else None)
+                verified=bool(row and row.external_id), email=row.email if row else None,
+                account_frozen=bool(row and row.frozen))
             views.append(CaseView.of(case, customer, self.team_names.get(case.team) if case.team else None,
                                      self.staff_languages, tuple(messages.get(case.conversation_id, ()))))
         return views

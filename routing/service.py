@@ -384,6 +384,13 @@ class RoutingService:
                              status={"state": CaseState.WAITING.value, "agent": None})
         return moved.case
 
+    async def unfreeze(self, case_id: int, staff: StaffMember) -> CaseView:
+        """Unfreeze the account of the case's customer (routing.cases.CaseBook.unfreeze)."""
+        moved = await self.store.write(self.cases.unfreeze, case_id, staff)
+        self.outbox_ready.set()
+        await self._announce(moved.case.conversation_id, moved.line, to_staff=True, case_id=case_id)
+        return moved.case
+
     # ------------------------------------------------------------------ announcing
 
     async def _announce(self, conversation_id: str, message: MessageView, *, to_staff: bool, case_id: int | None,

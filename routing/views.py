@@ -50,6 +50,7 @@ class CustomerView:
     booking: str | None
     verified: bool
     email: str | None = None
+    account_frozen: bool = False     # staff may unfreeze it (RoutingService.unfreeze)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from adapters.slack.text import chunks, mrkdwn_literal, plain
 from routing.views import CaseView, MessageView, format_wait
 
 CLAIM, TAKE_OVER, RESOLVE, TRANSFER = "llamita_claim", "llamita_take_over", "llamita_resolve", "llamita_transfer"
+UNFREEZE = "llamita_unfreeze"
 BLOCK_PREFIX = "llamita_case:"       # block_id of the actions block: carries the case id for the select
 
 CARD_MESSAGE_CHARS = 500             # each of the last messages on the card
@@ -91,6 +92,7 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         plain(f"Customer: {customer_label(case)}", 2000),
         plain(f"Tier: {customer.tier or 'unknown'}", 2000),
         plain(f"Booking: {customer.booking or 'none linked'}", 2000),
+        *([plain("Account: frozen (no bookings or payments)", 2000)] if customer.account_frozen else []),
         plain(f"Language: {language_label(case, staff_languages)}", 2000),
         plain(f"Sentiment: {sentiment_label(case.sentiment)}", 2000),
         plain(f"Waited: {format_wait(case.waited_seconds)}", 2000),
@@ -143,6 +145,12 @@ def _actions(case: CaseView, teams: list[Team]) -> dict:
     elements.append({"type": "button", "action_id": RESOLVE, "value": value, "text": plain("Resolve", 75),
                      "confirm": _confirm("Resolve this case?",
                                          "The customer is told the conversation is resolved.", "Resolve")})
+    if case.customer.account_frozen:
+        elements.append({"type": "button", "action_id": UNFREEZE, "value": value, "style": "danger",
+                         "text": plain("Unfreeze account", 75),
+                         "confirm": _confirm("Unfreeze the customer's account?",
+                                             "Only once you have confirmed who the customer is: they can book "
+                                             "and pay with the account again, and they are told.", "Unfreeze")})
     return {"type": "actions", "block_id": f"{BLOCK_PREFIX}{case.id}", "elements": elements}
 
 

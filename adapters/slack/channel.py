@@ -36,7 +36,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
-from adapters.slack.blocks import CLAIM, RESOLVE, TAKE_OVER, TRANSFER, Team, staff_mention
+from adapters.slack.blocks import CLAIM, RESOLVE, TAKE_OVER, TRANSFER, UNFREEZE, Team, staff_mention
 from adapters.slack.outbound import SlackPoster, error_code, marked_case, retry_after
 from adapters.slack.text import mentioned_users, mrkdwn_literal, slack_to_plain
 from routing.channels import Delivery
@@ -59,6 +59,8 @@ HELP = (
     "• *Claim* takes the case; then everything you write in the card's thread goes to the customer "
     "under your display name. Colleagues' replies in the thread stay internal notes unless they *Take over*.\n"
     "• *Transfer* sends it to another team; *Resolve* closes it.\n"
+    "• *Unfreeze account* (on cards whose customer's account is frozen): once you have confirmed who the "
+    "customer is, they can book and pay again.\n"
     "Commands:\n"
     "• `/llamita queue`: open cases per team\n"
     "• `/llamita resolve [case id]`: resolve a case you hold (the id is on the card)\n"
@@ -231,6 +233,7 @@ class SlackChannel:
         app.action(TAKE_OVER)(self._on_take_over)
         app.action(RESOLVE)(self._on_resolve)
         app.action(TRANSFER)(self._on_transfer)
+        app.action(UNFREEZE)(self._on_unfreeze)
         app.command("/llamita")(self._on_command)
         # Last: any other event (if someone subscribes the app to more) is acknowledged, not answered
         # 404, which Slack would retry and, repeated, answer by switching the event subscription off.
@@ -419,6 +422,10 @@ class SlackChannel:
         await ack()
         self._spawn(self._transfer(body, action, self._teller(respond, body)))
 
+    async def _on_unfreeze(self, ack, body: dict, action: dict, respond) -> None:
+        await ack()
+        self._spawn(self._unfreeze(body, action, self._teller(respond, body)))
+
     @staticmethod
     def _where(body: dict) -> tuple[str, str | None]:
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
@@ -506,6 +513,22 @@ class SlackChannel:
             await tell(f"Case #{case.id} was not transferred: {mrkdwn_literal(str(refused))}.")
             return
         await tell(f"Case #{case.id} went to {mrkdwn_literal(moved.team_name or team_id)}.")
+
+    async def _unfreeze(self, body: dict, action: dict, tell: Tell) -> None:
+        """Unfreeze the customer's account, for members of the case's team channel (like Claim)."""
+        user, _channel = self._where(body)
+        case = await self._case_from(action.get("value"), tell)
+        if case is None or not await self._allowed(case, user, "unfreeze accounts of", tell):
+            return
+        staff_id = f"slack:{user}"
+        name = case.claimed_by_name if case.claimed_by == staff_id and case.claimed_by_name else \
+            await self._display_name(user)
+        try:
+            await self.service.unfreeze(case.id, StaffMember(staff_id, name, self.name))
+        except (IllegalMove, ValueError) as refused:
+            await tell(f"The account of case #{case.id} was not unfrozen: {mrkdwn_literal(str(refused))}.")
+            return
+        await tell(f"The account of case #{case.id} is unfrozen; the customer has been told.")
 
     # ---------------------------------------------------------------- /llamita
 

@@ -149,12 +149,18 @@
     if (m.author === 'system') return 'Status';
     return m.name || 'Staff';
   }
+  // What was done on the case, and by whom: Llamita's tools, and staff actions (they carry "by").
   function actionText(a) {
+    var who = a.by || 'Llamita';
     if (a.action === 'freeze_account') {
-      return a.done ? 'froze account ' + a.account : 'could not freeze the account (' + (a.why || 'unknown') + ')';
+      return a.done ? who + ' froze account ' + a.account
+        : who + ' could not freeze the account (' + (a.why || 'unknown') + ')';
     }
-    return String(a.action).replace(/_/g, ' ') + (a.done ? '' : ' (not done: ' + (a.why || 'unknown') + ')');
+    if (a.action === 'unfreeze_account') return who + ' unfroze account ' + a.account;
+    return who + ': ' + String(a.action).replace(/_/g, ' ') + (a.done ? '' : ' (not done: ' + (a.why || 'unknown') + ')');
   }
+  function isOpen(c) { return c.state === 'waiting' || c.state === 'claimed'; }
+  function frozen(c) { return Boolean(c.customer && c.customer.account_frozen); }
   function topicName(topic) { return topic ? String(topic).replace(/_/g, ' ') : ''; }
   function truncate(text, length) {
     text = String(text || '').replace(/\s+/g, ' ').trim();
@@ -271,6 +277,7 @@
     var cust = c.customer || {};
     if (cust.verified) who.appendChild(badge('✓ verified', 'verified'));
     if (cust.tier) who.appendChild(badge(cust.tier, cust.tier === 'premium' ? 'premium' : 'tier'));
+    if (frozen(c)) who.appendChild(badge('account frozen', 'frozen'));
     card.appendChild(who);
 
     var facts = el('p', 'card-facts');
@@ -286,7 +293,7 @@
 
     if (c.summary) card.appendChild(el('p', 'card-summary', c.summary));
     if (c.actions && c.actions.length) {
-      card.appendChild(el('p', 'card-did', 'Llamita ' + c.actions.map(actionText).join('; ') + '.'));
+      card.appendChild(el('p', 'card-did', c.actions.map(actionText).join('; ') + '.'));
     }
 
     var recent = (c.recent || []).slice(-3);
@@ -412,6 +419,24 @@
       .then(function () { busy(button, false); });
   });
 
+  $('conv-unfreeze').addEventListener('click', function () {
+    if (!openCase) return;
+    var id = openCase.id;
+    var button = this;
+    if (!window.confirm('Unfreeze the account of case #' + id + '? Do it only once you have confirmed who the ' +
+        'customer is: they can book and pay with it again.')) return;
+    clearError();
+    busy(button, true);
+    api('POST', '/desk/api/cases/' + id + '/unfreeze', {}, 'unfreeze the account of case #' + id)
+      .then(function (result) {
+        toast('The account of case #' + id + ' is unfrozen. The customer has been told.');
+        if (result.data && result.data.case) openCase = result.data.case;
+        return Promise.all([loadCases(), refreshConversation()]);
+      })
+      .catch(report)
+      .then(function () { busy(button, false); });
+  });
+
   $('conv-transfer').addEventListener('click', function () {
     if (!openCase) return;
     var id = openCase.id;
@@ -469,13 +494,14 @@
     if (cust.email) customer.push(cust.email);
     detail(details, 'Customer', customer.join(' · '));
     detail(details, 'Booking', cust.booking);
+    if (frozen(c)) detail(details, 'Account', 'frozen: no bookings or payments until someone unfreezes it');
     var language = languageName(c.language) + (c.needs_translation ? ' — ⚑ needs translation (not a staff language)' : '');
     detail(details, 'Language', language, c.needs_translation ? 'translate' : null);
     var feeling = mood(c.sentiment);
     detail(details, 'Mood', feeling.label + ' (' + (Number(c.sentiment) || 0).toFixed(1) + ')', 'mood-' + feeling.kind);
     if (c.signals && c.signals.length) detail(details, 'Signals', c.signals.join(', '));
     if (c.actions && c.actions.length) {
-      detail(details, 'Llamita did', c.actions.map(actionText).join('; '));
+      detail(details, 'Actions', c.actions.map(actionText).join('; '));
     }
 
     var mine = isMine(c);
@@ -484,6 +510,7 @@
     $('conv-takeover').hidden = !(c.state === 'claimed' && !mine);
     $('conv-takeover').textContent = 'Take over from ' + (c.claimed_by_name || 'colleague');
     $('conv-resolve').hidden = !open;
+    $('conv-unfreeze').hidden = !(open && frozen(c));
     $('conv-transfer').parentNode.hidden = !open;
     var select = $('transfer-team');
     var chosen = select.value;

@@ -323,3 +323,52 @@ async def test_a_signed_in_customers_chat_is_never_shown_to_the_next_anonymous_v
     await expect(customer.locator("#llamita-panel")).to_be_visible()  # it stays open across reloads
     await expect(customer.locator(".msg-customer")).to_have_count(0)
     await expect(customer.locator(".msg-bot")).to_have_count(0)
+
+
+async def test_a_frozen_customer_is_told_so_and_staff_unfreeze_the_account(browser, live_server):
+    """Carlos's card was used: Llamita freezes his account. Later Llamita knows it (no payments) and
+    says what happens next; Ana, on the desk, unfreezes it from his case and he is told."""
+    import asyncio
+
+    from playwright.async_api import expect
+
+    customer, customer_problems = await _chat_as_carlos(browser, live_server)
+    await _say(customer, "Someone used my card for charges I don't recognise")
+    await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("frozen")
+
+    desk, desk_problems = await _open_desk(browser, live_server, "Ana")
+    card = desk.locator("#waiting-list .card")
+    await expect(card.locator(".card-customer")).to_contain_text("account frozen")
+    await expect(card).to_contain_text("Llamita froze account ACC-1002")
+    await card.get_by_role("button", name=re.compile(r"^Claim case")).click()
+    await expect(desk.locator("#conv-unfreeze")).to_be_visible()
+    await desk.locator("#conv-resolve").click()
+    await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "resolved")
+
+    # Back with Llamita: it knows the account is frozen, says so and what happens next, takes no payment.
+    await _say(customer, "I'd like to pay the rest of my trip")
+    frozen_reply = customer.locator(".msg-bot .bubble").last
+    await expect(frozen_reply).to_contain_text("frozen at the moment")
+    await expect(frozen_reply).to_contain_text("security team will contact you")
+    await expect(frozen_reply).not_to_contain_text("Visa")
+
+    # He asks for a person; Ana claims the new case and unfreezes the account.
+    await _say(customer, "I want to talk to a person")
+    await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "waiting")
+    card = desk.locator("#waiting-list .card")
+    await expect(card.locator(".card-customer")).to_contain_text("account frozen")
+    await card.get_by_role("button", name=re.compile(r"^Claim case")).click()
+    desk.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await desk.locator("#conv-unfreeze").click()
+    await expect(desk.locator("#conv-unfreeze")).to_be_hidden()
+    await expect(desk.locator("#conv-details")).to_contain_text("Ana unfroze account ACC-1002")
+    await expect(desk.locator("#claimed-list .card .card-customer")).not_to_contain_text("account frozen")
+    await expect(customer.locator(".msg-system").last).to_contain_text("unfrozen")
+
+    # Resolved; he can pay again.
+    await desk.locator("#conv-resolve").click()
+    await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "resolved")
+    await _say(customer, "Which payment methods do you accept?")
+    await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("Visa")
+    customer_problems.check()
+    desk_problems.check()

@@ -119,3 +119,34 @@ async def test_two_colleagues_replies_with_the_same_id_are_two_messages(server, 
     second = await (await http.post(url, headers=staff("Bruno"), json={"id": "1", "text": "I'll call them"})).json()
     assert (first["duplicate"], second["duplicate"]) == (False, False)
     assert second["message"]["text"] == "I'll call them"
+
+
+async def test_staff_unfreeze_the_account_llamita_froze_and_the_customer_is_told(server, http):
+    import time
+
+    from adapters.identity import sign_identity
+    from tests.servers import IDENTITY_SECRET
+
+    customer = ChatClient(http, server.ws_url)
+    await customer.connect(identity=sign_identity(IDENTITY_SECRET, {"id": "ana.souza", "exp": time.time() + 60}))
+    await customer.send("Someone used my credit card for charges I don't recognise")
+    assert "frozen" in (await customer.message_from("bot"))["text"]
+    [case] = await (await http.get(server.url + "/desk/api/cases", headers=staff("Ana"))).json()
+    assert case["customer"]["account_frozen"] is True
+    url = f"{server.url}/desk/api/cases/{case['id']}/unfreeze"
+
+    done = await http.post(url, headers=staff("Ana"))
+
+    assert done.status == 200
+    after = (await done.json())["case"]
+    assert after["customer"]["account_frozen"] is False
+    assert after["actions"][-1] == {"action": "unfreeze_account", "done": True, "account": "ACC-1001", "by": "Ana"}
+    assert "unfrozen" in (await customer.message_from("system"))["text"]
+    again = await http.post(url, headers=staff("Ana"))
+    assert again.status == 409 and "not frozen" in (await again.json())["error"]
+    await customer.close()
+
+
+async def test_a_case_without_an_account_has_nothing_to_unfreeze(server, http, waiting_case):
+    refused = await http.post(f"{server.url}/desk/api/cases/{waiting_case['id']}/unfreeze", headers=staff("Ana"))
+    assert refused.status == 409 and "no account" in (await refused.json())["error"]

@@ -94,10 +94,17 @@ def test_asking_whether_llamita_is_a_bot_is_small_talk(brain):
 # -- answers, out of scope and edge cases ------------------------------------------------------
 
 def test_answers_come_from_the_matching_article_in_the_customers_language(brain):
-    decision = say(brain, "¿Cuántas maletas puedo facturar con tarifa Classic?")[-1]
+    decision = say(brain, "¿Cuánto equipaje incluye mi tarifa?")[-1]
 
     assert decision.topic == "baggage" and decision.language == "es"
     assert decision.reply == brain.kb.article("baggage", "es").answer
+
+
+def test_a_precise_question_is_answered_with_the_passage_that_answers_it_in_the_customers_language(brain):
+    decision = say(brain, "¿Cuántas maletas puedo facturar con tarifa Classic?")[-1]
+
+    assert decision.topic == "baggage" and decision.language == "es"
+    assert decision.reply == brain.kb.passage("baggage", "checked", "es").reply
 
 
 def test_an_article_missing_in_the_customers_language_is_sent_in_english_with_a_note(policy):

@@ -146,3 +146,15 @@ def test_the_plain_fallback_layout_keeps_the_escaped_texts_without_escaping_them
     assert card_section["text"]["text"].startswith("Case #12 · Legal · Compliance\nSummary:")
     [long] = text_only([{"type": "section", "text": {"type": "plain_text", "text": "&lt;" * 1000}}])
     assert len(long["text"]["text"]) <= 3000 and long["text"]["text"][:-1].replace("&lt;", "") == ""
+
+
+def test_the_unfreeze_button_shows_only_while_the_customers_account_is_frozen():
+    frozen = a_case(customer=replace(a_case().customer, account_frozen=True))
+    _, frozen_blocks = card(frozen, TEAMS, STAFF_LANGUAGES)
+    _, plain_blocks = card(a_case(), TEAMS, STAFF_LANGUAGES)
+
+    unfreeze = [e for e in elements(frozen_blocks) if e.get("action_id") == "llamita_unfreeze"]
+    assert len(unfreeze) == 1 and unfreeze[0]["confirm"] and unfreeze[0]["value"] == "12"
+    assert "Account: frozen" in json.dumps(frozen_blocks)
+    assert not [e for e in elements(plain_blocks) if e.get("action_id") == "llamita_unfreeze"]
+    assert "Account: frozen" not in json.dumps(plain_blocks)

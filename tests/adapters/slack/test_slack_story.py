@@ -87,3 +87,38 @@ async def test_two_simultaneous_claims_on_two_workers_exactly_one_wins(llamita, 
         await stand_in.wait_for("chat.update", lambda c: f"Claimed by <@{winner}>" in c.text_everywhere())
         assert not stand_in.calls_to("chat.update", lambda c: f"Claimed by <@{loser}>" in c.text_everywhere())
     await customer.close()
+
+
+async def test_a_frozen_account_is_unfrozen_from_the_card_by_a_member_of_the_teams_channel(llamita, stand_in, session):
+    import time
+
+    from adapters.identity import sign_identity
+    from tests.adapters.slack.conftest import CARLA
+
+    technical = "C0TECHNICAL"
+    customer = Customer(session, llamita.ws_url)
+    await customer.connect(identity=sign_identity("identity-secret", {"id": "ana.souza", "exp": time.time() + 60}))
+
+    # Ana Souza's card was used: Llamita freezes her account, and the card offers to unfreeze it.
+    case_id, card_ts, card = await hand_over(llamita, customer, stand_in, technical,
+                                             "Someone used my credit card for charges I don't recognise")
+    assert "Account: frozen" in card.text_everywhere()
+    unfreeze = button(card, "llamita_unfreeze")
+    assert unfreeze and unfreeze["confirm"]
+
+    # Someone who is not in the team's channel cannot.
+    await llamita.slack.click(CARLA, technical, card_ts, "llamita_unfreeze", case_id)
+    await ephemeral_to(stand_in, CARLA, "Only members of")
+    await llamita.channel.drain()
+    assert (await llamita.runtime.service.case(case_id)).customer.account_frozen
+
+    # A member can: recorded on the case, the card loses the button, the customer is told.
+    answer = await llamita.slack.click(ANA, technical, card_ts, "llamita_unfreeze", case_id)
+    assert answer.status == 200 and answer.seconds < 3
+    await ephemeral_to(stand_in, ANA, "is unfrozen")
+    [update] = await stand_in.wait_for("chat.update", lambda c: c.args["ts"] == card_ts)
+    assert button(update, "llamita_unfreeze") is None and "Account: frozen" not in update.text_everywhere()
+    told = await customer.expect(lambda f: f["type"] == "message" and f["author"] == "system")
+    assert "unfrozen" in told["text"]
+    case = await llamita.runtime.service.case(case_id)
+    assert not case.customer.account_frozen and case.actions[-1]["action"] == "unfreeze_account"
