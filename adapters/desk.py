@@ -96,7 +96,9 @@ class Desk:
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             given = header[len("Bearer "):]
-        return bool(given) and hmac.compare_digest(given.encode(), self.settings.staff_token.encode())
+        # Bytes from headers a client controls: anything but ASCII (even invalid UTF-8) is simply not the token.
+        return bool(given) and given.isascii() and hmac.compare_digest(given.encode(),
+                                                                        self.settings.staff_token.encode())
 
     def _require(self, request: web.Request) -> None:
         if not self._authorised(request):
@@ -113,7 +115,7 @@ class Desk:
     async def page(self, request: web.Request) -> web.StreamResponse:
         token = request.query.get("token")
         if token is not None:
-            if not hmac.compare_digest(token.encode(), self.settings.staff_token.encode()):
+            if not token.isascii() or not hmac.compare_digest(token.encode(), self.settings.staff_token.encode()):
                 return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
             response = web.HTTPFound("/desk")
             response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/desk",

@@ -14,7 +14,7 @@ import hmac
 import json
 import time
 
-from routing.service import VerifiedIdentity
+from routing.service import VerifiedIdentity, unstorable
 
 
 def sign_identity(secret: str, claims: dict) -> str:
@@ -24,6 +24,30 @@ def sign_identity(secret: str, claims: dict) -> str:
 
 
 def verify_identity(secret: str, token: object, now: float | None = None) -> VerifiedIdentity | None:
+    """The customer a token vouches for, or None when it is missing, malformed, badly signed or expired."""
+    claims = _signed_claims(secret, token)
+    if claims is None:
+        return None
+    expires = claims.get("exp")
+    if expires is not None and (not isinstance(expires, (int, float)) or expires < (now or time.time())):
+        return None
+    text = {key: str(claims[key])[:200] for key in ("name", "email", "tier") if claims.get(key)}
+    if any(unstorable(value) for value in text.values()):
+        return None   # NUL or unpaired surrogates: no database here could keep them
+    return VerifiedIdentity(external_id=claims["id"], **text)
+
+
+def signed_subject(secret: str, token: object) -> str | None:
+    """The customer id of a token the site really signed, even if it has expired since.
+
+    Enough to let a customer back into their own open conversation (their session token proves it is
+    theirs; the identity only proves it is still the same person), never to start a new one as them.
+    """
+    claims = _signed_claims(secret, token)
+    return claims["id"] if claims else None
+
+
+def _signed_claims(secret: str, token: object) -> dict | None:
     # A real token is ASCII (base64url and hex); other text, say an unpaired surrogate, is not ours.
     if not secret or not isinstance(token, str) or not token.isascii() or token.count(".") != 1 \
             or len(token) > 4096:
@@ -34,15 +58,12 @@ def verify_identity(secret: str, token: object, now: float | None = None) -> Ver
         return None
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload_text + "=" * (-len(payload_text) % 4)))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    if not isinstance(claims, dict) or not isinstance(claims.get("id"), str) or not 0 < len(claims["id"]) <= 200:
+    if not isinstance(claims, dict) or not isinstance(claims.get("id"), str) or not 0 < len(claims["id"]) <= 200 \
+            or unstorable(claims["id"]):
         return None
-    expires = claims.get("exp")
-    if expires is not None and (not isinstance(expires, (int, float)) or expires < (now or time.time())):
-        return None
-    text = {key: str(claims[key])[:200] for key in ("name", "email", "tier") if claims.get(key)}
-    return VerifiedIdentity(external_id=claims["id"], **text)
+    return claims
 
 
 def _signature(secret: str, payload_text: str) -> str:

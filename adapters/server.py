@@ -189,11 +189,14 @@ def startup_report(settings: Settings) -> str:
            "set DATABASE_URL=postgresql://... for production"),
         f"  Brain:      {brain_description(settings.llm)}",
         f"  Web chat:   {base}/   (embed with <script src=\"{base}/widget.js\"></script>)",
-        f"  Staff desk: {base}/desk?token={settings.staff_token}",
     ]
     if settings.staff_token_generated:
+        # Printed only when Llamita made it up: an operator's own token never lands in a log.
+        lines.append(f"  Staff desk: {base}/desk?token={settings.staff_token}")
         lines.append(f"              (token generated and kept in {settings.data_dir}/staff-token; "
                      "set LLAMITA_STAFF_TOKEN to choose your own)")
+    else:
+        lines.append(f"  Staff desk: {base}/desk   (sign in with LLAMITA_STAFF_TOKEN)")
     if settings.slack:
         mode = "Socket Mode" if settings.slack.socket_mode else f"HTTP mode, events at {base}/slack/events"
         lines.append(f"  Slack:      on ({mode})")

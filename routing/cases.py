@@ -21,7 +21,8 @@ from routing import conversations
 from routing.config import OperatorConfig, TeamConfig
 from routing.lifecycle import CaseMove, IllegalMove, next_state
 from routing.models import Author, Case, CaseEvent, CaseState, Claim, Conversation, Customer, DemoAccount, StaffPost
-from routing.store import Raw, Rollback
+from routing.redact import mask_card_numbers
+from routing.store import Raw
 from routing.views import CaseView, MessageView, StaffMember
 
 MAX_CASE_ID = 2**31 - 1     # case ids are the database's 32-bit integers
@@ -98,7 +99,8 @@ class CaseBook:
         """Move the case to the people, run the brain's tools, and queue its card for every staff channel."""
         case = self.get(session, case_id)
         known_teams = {team.id for team in self.operator.teams}
-        self.move(session, case, CaseMove.HAND_OVER, reason=decision.reason, summary=decision.summary,
+        self.move(session, case, CaseMove.HAND_OVER, reason=decision.reason,
+                  summary=mask_card_numbers(decision.summary),   # the brain's words may quote the customer's
                   team=decision.team if decision.team in known_teams else self.operator.fallback_team,
                   handed_over_at=self.clock())
         actions = json.loads(case.actions)
@@ -155,16 +157,20 @@ class CaseBook:
                       external_id: str | None) -> StaffMessageOutcome:
         """A reply from the claimer goes to the customer; anyone else's words stay an internal note."""
         case = self.get(session, case_id)
-        seq = conversations.take_seq(Raw.of(session), case.conversation_id)
+        sql = Raw.of(session)
+        # Lock the conversation first (as taking a number does): a resend, or a claim racing this message,
+        # is seen whole.
+        current = conversations.lock_conversation(sql, case.conversation_id)
         if external_id and (seen := conversations.seen_client_id(session, case.conversation_id, external_id,
                                                                  STAFF_SIDE)):
-            raise Rollback(  # gives back the number taken above
-                StaffMessageOutcome(MessageView.of(seen, self.operator.agent_name),
-                                               seen.author == Author.STAFF, duplicate=True))
+            return StaffMessageOutcome(MessageView.of(seen, self.operator.agent_name), seen.author == Author.STAFF,
+                                       duplicate=True)
         session.refresh(case)  # who holds it now, after the lock
         to_customer = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
+        # A note takes no number of the customer's: it carries the number of the message it follows.
+        seq = conversations.take_seq(sql, case.conversation_id) if to_customer else current
         message_id, view = conversations.append(
-            Raw.of(session), case.conversation_id, Author.STAFF if to_customer else Author.NOTE, text, self.clock(),
+            sql, case.conversation_id, Author.STAFF if to_customer else Author.NOTE, text, self.clock(),
             case_id=case.id, seq=seq, client_id=external_id, author_id=staff.id, author_name=staff.name,
             agent_name=self.operator.agent_name)
         # Mirror it to the case's other staff channels (a desk reply shows in the Slack thread too).

@@ -153,6 +153,12 @@ def take_seq(sql: Raw, conversation_id: str) -> int:
                               id=conversation_id)
 
 
+def lock_conversation(sql: Raw, conversation_id: str) -> int:
+    """Lock the conversation's row until commit without taking a number; returns its newest number."""
+    return sql.value("UPDATE conversation SET last_seq = last_seq WHERE id = :id RETURNING last_seq",
+                     id=conversation_id)
+
+
 def seen_client_id(session: Session, conversation_id: str, client_id: str, authors: tuple[str, ...]) -> Message | None:
     return session.scalars(select(Message).where(
         Message.conversation_id == conversation_id, Message.client_id == client_id,
@@ -312,7 +318,8 @@ def messages_after(session: Session, conversation_id: str, seq: int, for_staff: 
     query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > seq)
     if not for_staff:
         query = query.where(Message.author != Author.NOTE)
-    return [MessageView.of(row, agent_name) for row in session.scalars(query.order_by(Message.seq))]
+    # A note shares the number of the message it follows, and comes after it.
+    return [MessageView.of(row, agent_name) for row in session.scalars(query.order_by(Message.seq, Message.id))]
 
 
 def unhandled_conversations(session: Session) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -57,12 +57,14 @@ class Conversation(SQLModel, table=True):
 
 class Message(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("conversation_id", "seq", name="uq_message_seq"),
+        # Unique among what the customer sees: an internal note carries the number of the message it follows.
+        Index("uq_message_seq", "conversation_id", "seq", unique=True, sqlite_where=text("author != 'note'"),
+              postgresql_where=text("author != 'note'")),
         UniqueConstraint("conversation_id", "client_id", name="uq_message_client_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
-    seq: int                                          # order within the conversation, gap-free
+    seq: int                                          # order within the conversation, gap-free for the customer
     case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
     author: str                                       # an Author value
     author_id: str | None = None                      # staff member id for staff messages and notes

@@ -1,12 +1,27 @@
-"""Keep card numbers out of storage and staff channels: customers do type them into chats."""
+"""Keep card numbers out of storage and staff channels: customers do type them into chats.
+
+A card number is 13 to 19 digits that pass the Luhn check, written in one piece or in the groups
+cards are printed in (4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4), separated by whatever people
+type between them: spaces of every kind, tabs, line breaks, dots, commas, slashes, underscores,
+hyphens and dashes, parentheses — and in any script's digits (fullwidth, Arabic-Indic...).
+What is not shaped like a card stays: booking references, phone numbers (no card starts with '+',
+and phone groups are not 4-4-4-4), dates, amounts.
+"""
 from __future__ import annotations
 
 import re
+import unicodedata
 
-# Runs of digits, grouped by single spaces or dashes ("4111 1111 1111 1111 12/26" gives one run,
-# "4111 1111 1111 1111 12"), inside which a card number may hide next to an expiry date or a CVV.
-_DIGIT_RUN = re.compile(r"(?<![\d])\d+(?:[ -]\d+)*(?![\d])")
+# Between two groups of digits: up to three of these (" - ", ") ", ".\u00a0").
+_SEPARATOR = r"[\s\u00a0\u2007\u2009\u202f.,/_()\-\u2010\u2011\u2012\u2013\u2014\u2212]"
+_DIGIT_RUN = re.compile(rf"(?<![\d+])\(?\d+(?:{_SEPARATOR}{{1,3}}\d+)*(?!\d)")
 _GROUP = re.compile(r"\d+")
+_CARD_SHAPES = ((4, 6, 5), (4, 6, 4))   # Amex, Diners; the rest are groups of four
+
+
+def _digits(text: str) -> str:
+    """ASCII digits of any script's digits ('４１１１' -> '4111')."""
+    return "".join(str(unicodedata.decimal(char)) for char in text if char.isdecimal())
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -21,31 +36,50 @@ def _luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _card_shaped(sizes: tuple[int, ...]) -> tuple[bool, bool]:
+    """(is it shaped like a printed card number, is its last group whole)."""
+    if len(sizes) == 1:
+        return 13 <= sizes[0] <= 19, True
+    if sizes in _CARD_SHAPES:
+        return True, True
+    whole = all(size == 4 for size in sizes)
+    return all(size == 4 for size in sizes[:-1]) and 1 <= sizes[-1] <= 4, whole
+
+
 def _card_spans(run: str) -> list[tuple[int, int, str]]:
-    """(start, end, last four) of each card number in a run of digit groups, longest first, no overlaps."""
-    groups = [(m.start(), m.end()) for m in _GROUP.finditer(run)]
+    """(start, end, last four) of each card number in a run of digit groups, no overlaps.
+
+    Of the shapes starting at a group, one ending with a whole group wins ("4111 1111 1111 1111 12/26"
+    is the card and an expiry date, though its first 18 digits may pass Luhn too); else the longest.
+    """
+    groups = [(m.start(), m.end(), _digits(m.group())) for m in _GROUP.finditer(run)]
     found: list[tuple[int, int, str]] = []
-    taken_until = -1
-    for first in range(len(groups)):
-        if groups[first][0] < taken_until:
-            continue
+    first = 0
+    while first < len(groups):
         best = None
         for last in range(first, len(groups)):
-            digits = re.sub(r"\D", "", run[groups[first][0]:groups[last][1]])
+            digits = "".join(group[2] for group in groups[first:last + 1])
             if len(digits) > 19:
                 break
-            if len(digits) >= 13 and _luhn_valid(digits):
-                best = (groups[first][0], groups[last][1], digits[-4:])
-        if best is None and groups[first][1] - groups[first][0] > 19:
+            shaped, whole = _card_shaped(tuple(len(group[2]) for group in groups[first:last + 1]))
+            if shaped and len(digits) >= 13 and _luhn_valid(digits):
+                candidate = (last, digits[-4:], whole)
+                if best is None or whole or not best[2]:
+                    best = candidate
+        if best is None and len(groups[first][2]) > 19:
             # One long unseparated number ("4111111111111111123"): look for a card at its start.
-            text = run[groups[first][0]:groups[first][1]]
+            digits = groups[first][2]
             for length in range(19, 12, -1):
-                if _luhn_valid(text[:length]):
-                    best = (groups[first][0], groups[first][0] + length, text[length - 4:length])
+                if _luhn_valid(digits[:length]):
+                    found.append((groups[first][0], groups[first][0] + length, digits[length - 4:length]))
                     break
-        if best:
-            found.append(best)
-            taken_until = best[1]
+        if best is not None:
+            start = groups[first][0]
+            start -= 1 if start == 1 and run[0] == "(" else 0   # "(4111) 1111 ...": the bracket goes too
+            found.append((start, groups[best[0]][1], best[1]))
+            first = best[0] + 1
+        else:
+            first += 1
     return found
 
 
@@ -53,8 +87,7 @@ def mask_card_numbers(text: str) -> str:
     """'4111 1111 1111 1111 12/26' -> '[card ending 1111] 12/26'; numbers failing the Luhn check stay."""
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
-        spans = _card_spans(run)
-        for start, end, last_four in reversed(spans):
+        for start, end, last_four in reversed(_card_spans(run)):
             run = run[:start] + f"[card ending {last_four}]" + run[end:]
         return run
 

@@ -71,6 +71,16 @@ HELP = (
 Tell = Callable[[str], Awaitable[None]]   # says something only the person acting sees
 
 
+class NoBodies(logging.Filter):
+    """Bolt logs the whole body of a request it rejects (a bad signature): customer words, names. Not here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "body:" in message:
+            record.msg, record.args = message.split("body:", 1)[0] + "body: (not logged))", None
+        return True
+
+
 class CardNotRecordedYet(RuntimeError):
     """A thread reply arrived before the card it answers was recorded (Bolt answers 500: Slack retries)."""
 
@@ -101,10 +111,13 @@ class SlackChannel:
         async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
             return await self._authorize(enterprise_id, team_id)   # Bolt wants a function, not a method
 
+        bolt_log = logging.getLogger("adapters.slack.bolt")
+        if not any(isinstance(existing, NoBodies) for existing in bolt_log.filters):
+            bolt_log.addFilter(NoBodies())   # Bolt copies its base logger's filters to every logger it makes
         self.app = AsyncApp(client=AsyncWebClient(base_url=base_url, timeout=self.credentials.timeout),
                             authorize=authorize,
                             signing_secret=self.credentials.signing_secret, process_before_response=True,
-                            name="llamita", logger=logging.getLogger("adapters.slack.bolt"))
+                            name="llamita", logger=bolt_log)
         self.poster = SlackPoster(self.client, self._teams, service.operator.staff_languages, self._current_target)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None

@@ -844,6 +844,12 @@
   });
 
   function setIdentity(token) {
+    if (token && state.token && identityId(token) === state.who) {
+      // The same customer, freshly signed (their token was about to expire): keep the conversation;
+      // the next hello carries the new token.
+      identity = token;
+      return;
+    }
     identity = token || null;
     disconnect();
     forgetConversation();

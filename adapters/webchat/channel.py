@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from adapters.identity import sign_identity, verify_identity
+from adapters.identity import sign_identity, signed_subject, verify_identity
 from adapters.webchat.conversation import Conversation
 from adapters.webchat.frames import MAX_FRAME_BYTES, BadFrame, error_frame, parse
 from adapters.webchat.limits import Buckets, Gate, RateLimit
@@ -142,6 +142,10 @@ class WebChat:
 
         identity_token = hello.get("identity")
         identity = verify_identity(self.settings.identity_secret, identity_token) if identity_token else None
+        # Who the page says this is. An identity that has expired since the page was loaded still names its
+        # customer: enough to come back to their own conversation, not to start a new one as them.
+        subject = identity.external_id if identity else (
+            signed_subject(self.settings.identity_secret, identity_token) if identity_token else None)
         chat = None
         token = hello.get("token")
         if isinstance(token, str) and token:
@@ -150,7 +154,7 @@ class WebChat:
             if chat is None:
                 await ws.send_json(error_frame(
                     "session_expired", "That chat session is no longer known; starting a new conversation."))
-            elif chat.customer_external_id != (identity.external_id if identity else None):
+            elif chat.customer_external_id != subject:
                 # Someone else signed in (or out) in this browser: they must not see the previous chat.
                 chat = None
         if chat is None:
@@ -166,7 +170,9 @@ class WebChat:
             "type": "welcome", "conversation": chat.conversation_id, "token": chat.token,
             "state": chat.state, "agent": chat.agent_name, "last_seq": chat.last_seq,
             "customer": chat.customer_name, "agent_name": self.service.operator.agent_name,
-            "identity": "verified" if identity else ("rejected" if identity_token else "anonymous"),
+            "identity": "verified" if identity or (subject and chat.customer_external_id == subject) else (
+                "rejected" if identity_token else "anonymous"),
+            "identity_expired": bool(identity_token and subject and identity is None),
             "limits": {"max_chars": MAX_MESSAGE_CHARS},
         })
         return chat, delivered

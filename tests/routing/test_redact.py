@@ -26,3 +26,41 @@ def test_card_numbers_are_masked_even_next_to_other_digits(typed, stored):
 ])
 def test_other_numbers_are_left_alone(typed):
     assert mask_card_numbers(typed) == typed
+
+
+@pytest.mark.parametrize("typed,stored", [
+    ("4111.1111.1111.1111", "[card ending 1111]"),
+    ("4111  1111  1111  1111", "[card ending 1111]"),                 # double spaces
+    ("4111 - 1111 - 1111 - 1111", "[card ending 1111]"),
+    ("4111\u00a01111\u00a01111\u00a01111", "[card ending 1111]"),      # no-break spaces
+    ("4111\t1111\t1111\t1111", "[card ending 1111]"),
+    ("4111\n1111\n1111\n1111", "[card ending 1111]"),
+    ("4111_1111_1111_1111", "[card ending 1111]"),
+    ("4111/1111/1111/1111", "[card ending 1111]"),
+    ("4111,1111,1111,1111", "[card ending 1111]"),
+    ("4111\u20131111\u20131111\u20131111", "[card ending 1111]"),      # en dashes
+    ("(4111) 1111 1111 1111", "[card ending 1111]"),
+    ("\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",
+     "[card ending 1111]"),                                            # fullwidth digits
+    ("\u0664\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661",
+     "[card ending 1111]"),                                            # Arabic-Indic digits
+    ("mi tarjeta: 5500 0000 0000 0004.", "mi tarjeta: [card ending 0004]."),
+    ("visa 4012888888881881, exp 11/27", "visa [card ending 1881], exp 11/27"),
+])
+def test_card_numbers_are_masked_however_they_are_written(typed, stored):
+    assert mask_card_numbers(typed) == stored
+
+
+@pytest.mark.parametrize("typed", [
+    "my booking is LT-40127, flight LA2045",
+    "+34 600 123 456",
+    "(555) 123-4567",
+    "0034 600 123 456",
+    "03/12/2026 at 14:30",
+    "the total was 1.234,56 EUR",
+    "reference 2026-0001-4417",
+    "+44 20 7946 0958",
+    "+1 (415) 555 0132",
+])
+def test_what_is_not_shaped_like_a_card_stays(typed):
+    assert mask_card_numbers(typed) == typed
