@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 NAME_TTL = 3600.0
 MEMBERS_TTL = 60.0
+QUEUE_LISTED = 10           # cases per team that /llamita queue lists
 LOOKUP_BUDGET = 1.0         # all of a thread message's name look-ups together, while Slack waits for our 200
 PARENT_LOOKUP_TIMEOUT = 1.0 # reading the card a reply is under, when no case knows it yet
 SEEN_EVENTS = 5000
@@ -561,19 +562,22 @@ class SlackChannel:
                       text=f"I don't know `{mrkdwn_literal(sub[:40])}`.\n\n{HELP}")
 
     async def _queue(self, respond) -> None:
-        cases = await self.service.open_cases()
         lines = []
         for team in self.service.operator.teams:
-            mine = [case for case in cases if case.team == team.id]
+            # The longest-waiting few of each team, and how many in all: a queue of hundreds stays readable.
+            page = await self.service.open_case_page(team.id, limit=QUEUE_LISTED, recent=0)
             channel = self.target_for(team)
             where = f" in <#{channel}>" if channel else ""
-            lines.append(f"*{mrkdwn_literal(team.name)}*{where}: " + (f"{len(mine)} open" if mine else "nothing open"))
-            for case in mine:
+            lines.append(f"*{mrkdwn_literal(team.name)}*{where}: "
+                         + (f"{page.total} open" if page.total else "nothing open"))
+            for case in page.cases:
                 if case.state == "claimed":
                     state = f"claimed by {staff_mention(case.claimed_by, case.claimed_by_name)}"
                 else:
                     state = f"waiting {format_wait(case.waited_seconds)}"
                 lines.append(f"• #{case.id} {mrkdwn_literal(blocks.reason_label(case))}: {state}")
+            if page.total > len(page.cases):
+                lines.append(f"• … and {page.total - len(page.cases)} more")
         await respond(response_type="ephemeral", replace_original=False, text="\n".join(lines) or "No teams.")
 
     async def _resolve_command(self, command: dict, arguments: list[str], respond) -> None:
