@@ -65,6 +65,9 @@ def _card(card: dict) -> AdaptiveCardInvokeResponse:
     return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=cards.CARD_CONTENT_TYPE, value=card)
 
 
+QUEUE_LISTED = 10   # cases per team that `queue` lists
+
+
 class TeamsBot(ActivityHandler):
     def __init__(self, channel: TeamsChannel):
         self.channel = channel
@@ -178,15 +181,17 @@ class TeamsBot(ActivityHandler):
         await self.channel.tell(activity.conversation.id, activity.from_property, answer)
 
     async def _queue(self) -> str:
-        cases = await self.service.open_cases()
         lines = []
         for team in self.service.operator.teams:
-            mine = [case for case in cases if case.team == team.id]
-            lines.append(f"**{literal(team.name)}**: " + (f"{len(mine)} open" if mine else "nothing open"))
-            for case in mine:
+            # The longest-waiting few of each team, and how many in all: a queue of hundreds stays readable.
+            page = await self.service.open_case_page(team.id, limit=QUEUE_LISTED, recent=0)
+            lines.append(f"**{literal(team.name)}**: " + (f"{page.total} open" if page.total else "nothing open"))
+            for case in page.cases:
                 state = (f"claimed by {literal(case.claimed_by_name or 'someone')}" if case.state == "claimed"
                          else f"waiting {format_wait(case.waited_seconds)}")
                 lines.append(f"- #{case.id} {reason_label(case)}: {state}")
+            if page.total > len(page.cases):
+                lines.append(f"- … and {page.total - len(page.cases)} more")
         return "\n\n".join(lines) or "No teams."
 
     async def _resolve_command(self, user: ChannelAccount, arguments: list[str], here: int | None) -> str:
