@@ -63,8 +63,8 @@ class Gate:
         self.total = 0
         per_minute = limits.new_conversations_per_minute
         self._new = Buckets(per_minute, per_minute / 60.0) if per_minute else None
-        # Refused attempts an address may make before it counts as flooding (ten, then one a second).
-        self._strikes = Buckets(FLOOD_STRIKES, 1.0)
+        # Refused attempts an address may make before it counts as flooding (ten, then one every ten seconds).
+        self._strikes = Buckets(FLOOD_STRIKES, 0.1)
 
     def admit(self, address: str) -> str | None:
         """Count a new socket in, or say why not ("busy": the worker is full; "too_many_connections")."""
