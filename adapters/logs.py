@@ -1,9 +1,9 @@
 """Logging for `llamita serve`: one line per event, and a flood of the same line counted, not written.
 
 A client that misbehaves in a loop (thousands of half-open sockets, a bad frame a millisecond) must
-not turn the server's log into a disk-filling echo of itself: each kind of line (logger, level and
-message template) is written a few times per window, then counted, and the count rides on the next
-one written.
+not turn the server's log into a disk-filling echo of itself: each kind of warning or error (logger,
+level and message template) is written a few times per window, then counted, and the count rides on
+the next one written.
 """
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple, list] = {}   # kind -> [window start, written in window, held back]
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True   # what happens normally is logged at its own level; floods are of trouble
         kind = (record.name, record.levelno, record.msg if isinstance(record.msg, str) else type(record.msg))
         now = self.clock()
         state = self._seen.get(kind)

@@ -199,7 +199,8 @@ class RoutingService:
                 if reply is not None:
                     if decision.hands_over:
                         self.outbox_ready.set()
-                    log.info("conversation %s: %s", conversation_id, decision.explain())
+                    # Per message, so DEBUG: the same explanation is kept on the case (signals, events).
+                    log.debug("conversation %s: %s", conversation_id, decision.explain())
                     await self._announce(conversation_id, reply, to_staff=decision.hands_over,
                                          case_id=pending.case_id, status={"state": CaseState.WAITING.value,
                                                                           "agent": None}

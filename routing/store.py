@@ -76,8 +76,11 @@ class Store:
             self._writer: _Writer | None = None
         else:
             # hide_parameters: a failed statement's error names no customer's words, names or e-mails.
+            # No pre-ping: it costs a round trip on every transaction. A connection the server dropped fails
+            # its transaction instead (the caller retries: an unacknowledged message is sent again) and is
+            # thrown away, so the next one is fresh.
             self.engine = create_engine(self.url, echo=echo, pool_size=POSTGRES_POOL, max_overflow=0,
-                                        pool_pre_ping=True, hide_parameters=True)
+                                        pool_recycle=3600, hide_parameters=True)
             self._write_engine = self.engine
             self._readers = ThreadPoolExecutor(POSTGRES_POOL, thread_name_prefix="db")
 
@@ -121,7 +124,10 @@ class Store:
             except Rollback as undo:
                 driver.rollback()
                 return undo.value
-            except BaseException:
+            except BaseException as error:
+                if _connection_lost(error):
+                    pooled.invalidate()
+                    raise
                 driver.rollback()
                 raise
             if keep:
@@ -209,6 +215,11 @@ class _Writer:
             except Exception as error:
                 outcome = (False, error)
             loop.call_soon_threadsafe(_settle, future, *outcome)
+
+
+def _connection_lost(error: BaseException) -> bool:
+    """The database connection itself broke (server restarted, network): not this transaction's fault."""
+    return type(error).__name__ in ("OperationalError", "InterfaceError") and not isinstance(error, Rollback)
 
 
 def _settle(future: asyncio.Future, ok: bool, value: Any) -> None:

@@ -180,3 +180,5 @@ def test_a_repeated_error_is_logged_a_few_times_then_counted_not_repeated():
     assert repeat.filter(later) and "997 more like this" in later.getMessage()
     other = logger.makeRecord(logger.name, logging.WARNING, __file__, 2, "another problem", (), None)
     assert repeat.filter(other)
+    routine = [logger.makeRecord(logger.name, logging.INFO, __file__, 3, "answered %s", (i,), None) for i in range(50)]
+    assert all(repeat.filter(record) for record in routine)   # only trouble is counted instead of written
