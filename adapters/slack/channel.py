@@ -37,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.blocks import CLAIM, RESOLVE, TAKE_OVER, TRANSFER, Team, staff_mention
+from adapters.slack.files import upload_to_thread
 from adapters.slack.text import mentioned_users, mrkdwn_literal, slack_to_plain
 from routing.channels import Delivery, PermanentFailure, RetryLater
 from routing.config import Settings, TeamConfig
@@ -201,6 +202,9 @@ class SlackChannel:
                     return None
                 if not delivery.card_ref:
                     raise PermanentFailure(f"case {delivery.case.id} has no card in Slack to reply under")
+                if delivery.message.attachment_id and self.service.attachments is not None:
+                    await self.pacer.slot(delivery.target)   # a photo or document: adapters/slack/files.py
+                    return await upload_to_thread(self.client, self.service.attachments, delivery)
                 text, layout = blocks.thread_message(delivery.message, delivery.case)
                 return await self._post(delivery.target, text, layout, thread_ts=delivery.card_ref)
             log.warning("unknown delivery kind %r", delivery.kind)
