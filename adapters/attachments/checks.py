@@ -53,6 +53,10 @@ class Cleaned:
         return hashlib.sha256(self.data).hexdigest()
 
 
+def megabytes(size: int) -> str:
+    return f"{round(size / (1024 * 1024), 1):g}"
+
+
 def heic_supported() -> bool:
     try:
         import pillow_heif  # noqa: F401  (optional: pip install 'llamita[heic]')
@@ -88,7 +92,7 @@ def inspect(data: bytes, filename: str, *, max_bytes: int, max_pixels: int) -> C
     if not data:
         raise Refused("empty", "That file is empty.")
     if len(data) > max_bytes:
-        raise Refused("too_large", f"That file is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise Refused("too_large", f"That file is larger than {megabytes(max_bytes)} MB.")
     kind = sniff(data)
     if kind == "PDF":
         return _pdf(data, filename)

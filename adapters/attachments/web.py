@@ -63,7 +63,7 @@ class Inspector:
 
 async def read_upload(request: web.Request, max_bytes: int) -> Upload:
     """The `file` part (and the optional `id` field) of a multipart POST, refused as soon as it is too large."""
-    too_large = refusal(413, "too_large", f"That file is larger than {max_bytes // (1024 * 1024)} MB.")
+    too_large = refusal(413, "too_large", f"That file is larger than {checks.megabytes(max_bytes)} MB.")
     if request.content_length is not None and request.content_length > max_bytes + MULTIPART_OVERHEAD:
         raise too_large
     if not request.content_type.startswith("multipart/form-data"):
