@@ -242,7 +242,7 @@ class _StaffStored:
 def _caption(clean: CleanFile) -> str:
     """The message's text: what every text-only view (cards, Slack and Teams lines, search) shows."""
     what = "Photo" if clean.kind == "image" else "Document"
-    return f"📎 {what}: {clean.filename}"
+    return f"[{what}: {clean.filename}]"
 
 
 def _with(view: MessageView, attachment_id: str, clean: CleanFile) -> MessageView:
