@@ -216,7 +216,7 @@ def startup_report(settings: Settings) -> str:
         lines.append(f"  Teams:      on ({where})" if not settings.teams.emulator else
                      f"  Teams:      local emulator mode ({where}; no authentication, loopback only)")
     lines.append(f"  Attachments: {service_blobs(settings)}, up to "
-                 f"{settings.attachments.max_bytes // (1024 * 1024)} MB each")
+                 f"{round(settings.attachments.max_bytes / (1024 * 1024), 1):g} MB each")
     fan_out = f"Redis at {settings.redis_url}" if settings.redis_url else "in-process (one worker)"
     lines.append(f"  Fan-out:    {fan_out}")
     for missing in settings.missing:

@@ -536,7 +536,7 @@
       ? 'Reply to ' + customerName(c)
       : 'Internal note (only staff see it' + (open && !mine ? ' — claim the case to reply to the customer' : '') + ')';
     $('reply-mode').textContent = mine ? 'To ' + customerName(c) : 'Internal note: only staff see it';
-    $('reply-text').placeholder = mine ? 'Reply to ' + customerName(c) + '…' : 'Internal note…';
+    $('reply-text').placeholder = mine ? 'Reply…' : 'Internal note…';
     $('reply-send').textContent = mine ? 'Send' : 'Add note';
     $('reply-form').setAttribute('data-mode', mine ? 'reply' : 'note');
     renderCases();
