@@ -5,22 +5,30 @@ reach it through the outbox like any platform, and it pushes them live to open d
 act through its JSON API (claim, reply, resolve, transfer, unfreeze), which calls the routing service.
 
 Access: a staff token (LLAMITA_STAFF_TOKEN, or generated and printed at start-up). Opening
-/desk?token=... stores it in an HttpOnly, SameSite=Lax cookie (sent on links from Slack or mail,
-never on other sites' POSTs); API clients may send `Authorization: Bearer <token>` instead.
+/desk?token=... starts a desk session: an HttpOnly, SameSite=Lax cookie (sent on links from Slack or
+mail, never on other sites' POSTs) holding an expiry signed with the token, not the token itself. It
+lasts LLAMITA_DESK_SESSION_HOURS (a working day by default), survives a browser restart, and ends
+sooner with "Sign out" or when the staff token changes. API clients send `Authorization: Bearer <token>`.
 Each person gives their name on the page (X-Staff-Name).
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
+import html
 import json
 import re
+import time
 from contextlib import suppress
 from dataclasses import asdict
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from adapters.attachments.links import Links
+from adapters.attachments.web import Inspector, read_upload
 from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
@@ -45,19 +53,48 @@ def _whole(request: web.Request, name: str, default: int) -> int:
     return int(raw)
 
 
-def case_json(case: CaseView) -> dict:
+def case_json(case: CaseView, earlier: list | None = None) -> dict:
     data = asdict(case)
     data["waited"] = format_wait(case.waited_seconds)
     data["waited_seconds"] = round(case.waited_seconds)
     for key in ("opened_at", "handed_over_at", "claimed_at", "closed_at"):
         data[key] = data[key].isoformat() if data[key] else None
     data["recent"] = [message_json(m) for m in case.recent]
+    data["earlier"] = [{"id": e.id, "state": e.state, "reason": e.reason, "opened_at": e.opened_at.isoformat(),
+                        "closed_at": e.closed_at.isoformat() if e.closed_at else None} for e in earlier or []]
     return data
 
 
-def message_json(message: MessageView) -> dict:
-    return {"seq": message.seq, "author": message.author, "name": message.name, "text": message.text,
+def message_json(message: MessageView, links: Links | None = None) -> dict:
+    data = {"seq": message.seq, "author": message.author, "name": message.name, "text": message.text,
             "at": message.at.isoformat(), "translation": message.translation}
+    if message.attachment is not None and links is not None:
+        data["attachment"] = links.describe(message.attachment)
+    return data
+
+
+def session_value(staff_token: str, expires: int) -> str:
+    """The desk cookie: an expiry signed with the staff token (a new token ends every session)."""
+    mac = hmac.new(staff_token.encode(), f"desk-session:{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{expires}.{mac}"
+
+
+def session_valid(staff_token: str, value: str, now: float) -> bool:
+    expires, _, _mac = value.partition(".")
+    if not expires.isdigit() or len(expires) > 12 or int(expires) < now:
+        return False
+    return hmac.compare_digest(session_value(staff_token, int(expires)).encode(), value.encode())
+
+
+def _day(request: web.Request, name: str) -> datetime | None:
+    raw = request.query.get(name) or ""
+    if not raw:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(raw), datetime.min.time(), tzinfo=timezone.utc)
+    except ValueError:
+        raise web.HTTPBadRequest(text=json.dumps({"error": f"{name} must be a date (YYYY-MM-DD)"}),
+                                 content_type="application/json") from None
 
 
 class Desk:
@@ -67,6 +104,8 @@ class Desk:
         self.service = service
         self.settings = settings
         self._sockets: set[web.WebSocketResponse] = set()
+        self.links = Links(settings.identity_secret, settings.base_url, settings.attachments.link_seconds)
+        self.inspector = Inspector(settings.attachments)
 
     # -- StaffChannel: every team's cases show on the desk.
     def target_for(self, team: TeamConfig) -> str | None:
@@ -81,24 +120,28 @@ class Desk:
     # -- pages and API
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/desk", self.page)
+        app.router.add_post("/desk/signout", self.sign_out)
         app.router.add_get("/desk/ws", self.socket)
+        app.router.add_get("/desk/api/history", self.history)
         app.router.add_get("/desk/api/teams", self.teams)
         app.router.add_get("/desk/api/cases", self.list_cases)
         app.router.add_get("/desk/api/cases/{case_id:\\d+}", self.show_case)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/claim", self.claim)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/messages", self.reply)
+        app.router.add_post("/desk/api/cases/{case_id:\\d+}/attachments", self.attach)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/resolve", self.resolve)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/transfer", self.transfer)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/unfreeze", self.unfreeze)
 
     def _authorised(self, request: web.Request) -> bool:
-        given = request.cookies.get(COOKIE, "")
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
             given = header[len("Bearer "):]
-        # Bytes from headers a client controls: anything but ASCII (even invalid UTF-8) is simply not the token.
-        return bool(given) and given.isascii() and hmac.compare_digest(given.encode(),
-                                                                        self.settings.staff_token.encode())
+            # Bytes from headers a client controls: anything but ASCII (even invalid UTF-8) is simply not the token.
+            return bool(given) and given.isascii() and hmac.compare_digest(given.encode(),
+                                                                            self.settings.staff_token.encode())
+        cookie = request.cookies.get(COOKIE, "")
+        return bool(cookie) and cookie.isascii() and session_valid(self.settings.staff_token, cookie, time.time())
 
     def _require(self, request: web.Request) -> None:
         if not self._authorised(request):
@@ -116,14 +159,29 @@ class Desk:
         token = request.query.get("token")
         if token is not None:
             if not token.isascii() or not hmac.compare_digest(token.encode(), self.settings.staff_token.encode()):
-                return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
+                return self._sign_in_page()
+            seconds = round(self.settings.desk_session_hours * 3600)
             response = web.HTTPFound("/desk")
-            response.set_cookie(COOKIE, token, httponly=True, samesite="Lax", path="/desk",
+            response.set_cookie(COOKIE, session_value(self.settings.staff_token, int(time.time()) + seconds),
+                                max_age=seconds, httponly=True, samesite="Lax", path="/desk",
                                 secure=self.settings.base_url.startswith("https://"))
             raise response
         if not self._authorised(request):
-            return web.FileResponse(STATIC / "desk-login.html", status=401, headers=_HTML)
+            return self._sign_in_page()
         return web.FileResponse(STATIC / "desk.html", headers=_HTML)
+
+    def _sign_in_page(self) -> web.Response:
+        """The sign-in page, showing the desk link at this server's real public address (LLAMITA_PUBLIC_URL)."""
+        page = (STATIC / "desk-login.html").read_text(encoding="utf-8")
+        page = page.replace("{{DESK_URL}}", html.escape(self.settings.base_url + "/desk?token=…"))
+        page = page.replace("{{SESSION_HOURS}}", html.escape(f"{self.settings.desk_session_hours:g}"))
+        return web.Response(text=page, status=401, content_type="text/html", charset="utf-8")
+
+    async def sign_out(self, _request: web.Request) -> web.Response:
+        # SameSite=Lax: another site's form cannot post here with the cookie; signing out needs no token.
+        response = web.HTTPSeeOther("/desk?signed_out=1")
+        response.del_cookie(COOKIE, path="/desk")
+        raise response
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         self._require(request)
@@ -171,16 +229,34 @@ class Desk:
             raise web.HTTPBadRequest(text=json.dumps({"error": "no such team"}), content_type="application/json")
         page = await self.service.open_case_page(team, after=after,
                                                  limit=min(limit, MAX_PAGE_SIZE) or PAGE_SIZE)
+        return await self._page_answer(page)
+
+    async def history(self, request: web.Request) -> web.Response:
+        """Closed cases, newest first: `q` (a case number, customer, booking reference or words from the
+        conversation), `from` and `to` (dates, inclusive), paged like the open cases."""
+        self._require(request)
+        after, limit = _whole(request, "after", 0), _whole(request, "limit", PAGE_SIZE)
+        since, until = _day(request, "from"), _day(request, "to")
+        page = await self.service.closed_case_page(
+            (request.query.get("q") or "").strip() or None, since=since,
+            until=until + timedelta(days=1) if until else None, after=after,
+            limit=min(limit, MAX_PAGE_SIZE) or PAGE_SIZE)
+        return await self._page_answer(page)
+
+    async def _page_answer(self, page) -> web.Response:
         headers = {"X-Total-Count": str(page.total)}
         if page.next_after is not None:
             headers["X-Next-After"] = str(page.next_after)
-        return web.json_response([case_json(case) for case in page.cases], headers=headers)
+        earlier = await self.service.earlier_cases([case.id for case in page.cases])
+        return web.json_response([case_json(case, earlier.get(case.id)) for case in page.cases], headers=headers)
 
     async def show_case(self, request: web.Request) -> web.Response:
         self._require(request)
         case = await self._case(request)
         messages = await self.service.messages_after(case.conversation_id, 0, for_staff=True)
-        return web.json_response({"case": case_json(case), "messages": [message_json(m) for m in messages]})
+        earlier = await self.service.earlier_cases([case.id])
+        return web.json_response({"case": case_json(case, earlier.get(case.id)),
+                                  "messages": [message_json(m, self.links) for m in messages]})
 
     async def claim(self, request: web.Request) -> web.Response:
         staff = self._staff(request)
@@ -206,7 +282,23 @@ class Desk:
         outcome = await self._act(self.service.staff_message(
             self._case_id(request), staff, text, external_id=f"{staff.id}:{client_id}" if client_id else None))
         return web.json_response({"to_customer": outcome.to_customer, "duplicate": outcome.duplicate,
-                                  "message": message_json(outcome.message) if outcome.message else None})
+                                  "message": message_json(outcome.message, self.links) if outcome.message else None})
+
+    async def attach(self, request: web.Request) -> web.Response:
+        """A photo or document from staff: to the customer from the case's holder, else an internal note."""
+        staff = self._staff(request)
+        case_id = self._case_id(request)
+        upload = await read_upload(request, self.settings.attachments.max_bytes)
+        client_id = upload.client_id
+        if client_id is not None and (len(client_id) > 100 or unstorable(client_id)):
+            raise web.HTTPBadRequest(text='{"error": "a message id is at most 100 characters"}',
+                                     content_type="application/json")
+        clean = await self.inspector.clean(upload)
+        received = await self._act(self.service.attachments.from_staff(
+            case_id, staff, clean, f"{staff.id}:{client_id}" if client_id else None))
+        return web.json_response({"to_customer": received.to_customer, "duplicate": received.duplicate,
+                                  "message": message_json(received.message, self.links)
+                                  if received.message else None})
 
     async def resolve(self, request: web.Request) -> web.Response:
         staff = self._staff(request)

@@ -15,11 +15,15 @@ from typing import Protocol
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from adapters.attachments.links import Links
+from adapters.attachments.web import AttachmentFiles
 from adapters.desk import Desk
 from adapters.llm import brain_description, build_llm_brain, close_brain
 from adapters.webchat import WebChat
 from bot.decision import AnyBrain
 from bot.offline import OfflineBrain
+from routing.attachments import Attachments
+from routing.blobs import blob_store
 from routing.channels import StaffChannel
 from routing.config import LOOPBACK_HOSTS, Settings
 from routing.demo_store import seed_demo_store
@@ -68,9 +72,12 @@ def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_to
     hub: Hub = RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
     operator = settings.operator
     service = RoutingService(store, hub, operator, brain or build_brain(settings))
+    service.attachments = Attachments(service, blob_store(settings.data_dir, settings.attachments.s3))
     webchat = WebChat(service, settings)
     desk = Desk(service, settings)
-    edges: list = [webchat, desk]
+    files = AttachmentFiles(service.attachments, Links(settings.identity_secret, settings.base_url,
+                                                       settings.attachments.link_seconds))
+    edges: list = [webchat, desk, files]
     channels: list[StaffChannel] = [desk]
     if settings.slack is not None:
         from adapters.slack import SlackChannel  # only deployments with Slack credentials load Bolt
@@ -90,7 +97,7 @@ def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_to
 
 def create_app(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> web.Application:
     runtime = build_runtime(settings, brain, teams_tokens=teams_tokens)
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024)   # uploads stream their parts (adapters/attachments)
     app.on_response_prepare.append(security_headers)
     app[RUNTIME] = runtime
     for edge in runtime.edges:
@@ -179,6 +186,13 @@ class AccessLogger(AbstractAccessLogger):
                          time * 1000)
 
 
+def service_blobs(settings: Settings) -> str:
+    s3 = settings.attachments.s3
+    if s3 is None:
+        return f"files in {settings.data_dir}/attachments (set LLAMITA_S3_BUCKET for an S3-compatible store)"
+    return f"S3 bucket {s3.bucket}" + (f" at {s3.endpoint_url}" if s3.endpoint_url else "")
+
+
 def startup_report(settings: Settings) -> str:
     """What `llamita serve` prints: what is on, what is off and how to turn it on, and where to go."""
     base = settings.base_url
@@ -204,6 +218,8 @@ def startup_report(settings: Settings) -> str:
         where = f"messages at {base}/api/messages"
         lines.append(f"  Teams:      on ({where})" if not settings.teams.emulator else
                      f"  Teams:      local emulator mode ({where}; no authentication, loopback only)")
+    lines.append(f"  Attachments: {service_blobs(settings)}, up to "
+                 f"{round(settings.attachments.max_bytes / (1024 * 1024), 1):g} MB each")
     fan_out = f"Redis at {settings.redis_url}" if settings.redis_url else "in-process (one worker)"
     lines.append(f"  Fan-out:    {fan_out}")
     for missing in settings.missing:

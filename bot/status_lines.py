@@ -47,6 +47,22 @@ _LINES: dict[str, dict[str, str]] = {
         "it": "{name} del nostro team ha sbloccato il tuo account Llama Travel: puoi di nuovo prenotare e pagare.",
         "nl": "{name} van ons team heeft je Llama Travel-account ontdooid: je kunt er weer mee boeken en betalen.",
     },
+    "attachment_received": {
+        "en": "Thanks, I've received {file}. I can't look at photos or documents myself; if a person from our "
+              "team should see it, just tell me what happened and I'll bring someone in.",
+        "es": "Gracias, he recibido {file}. No puedo ver fotos ni documentos; si alguien de nuestro equipo debe "
+              "verlo, cuéntame qué pasó y llamo a una persona.",
+        "pt": "Obrigada, recebi {file}. Não consigo ver fotos nem documentos; se alguém da nossa equipe precisar "
+              "ver, conte o que aconteceu e eu chamo uma pessoa.",
+        "de": "Danke, ich habe {file} erhalten. Fotos und Dokumente kann ich selbst nicht ansehen; wenn jemand aus "
+              "unserem Team es sehen soll, schreiben Sie mir, was passiert ist, und ich hole jemanden dazu.",
+        "fr": "Merci, j'ai bien reçu {file}. Je ne peux pas regarder les photos ni les documents ; si quelqu'un de "
+              "notre équipe doit le voir, dites-moi ce qui s'est passé et je fais venir une personne.",
+        "it": "Grazie, ho ricevuto {file}. Non posso guardare foto o documenti; se qualcuno del nostro team deve "
+              "vederlo, dimmi cosa è successo e chiamo una persona.",
+        "nl": "Bedankt, ik heb {file} ontvangen. Foto's en documenten kan ik zelf niet bekijken; als iemand van ons "
+              "team het moet zien, vertel me wat er gebeurd is en ik haal iemand erbij.",
+    },
     "resolved": {
         "en": "{name} has marked this conversation as resolved. If you need anything else, just write here.",
         "es": "{name} ha marcado esta conversación como resuelta. Si necesitas algo más, escríbenos aquí.",

@@ -242,6 +242,29 @@ class ChatLimits:
     connections_per_address: int = 200      # open chat sockets per client address (offices share one)
     new_conversations_per_minute: int = 60  # per client address, with a burst of as many
     trust_forwarded_for: bool = False       # behind a proxy: the client address is X-Forwarded-For's last hop
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """An S3-compatible object store for attachments (AWS S3, MinIO, Ceph, R2...): boto3, imported only when set."""
+    bucket: str
+    endpoint_url: str | None = None       # None: AWS; else the store's URL (http://minio:9000)
+    region: str | None = None
+    prefix: str = "attachments/"
+    # Credentials come from boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, an IAM role).
+
+
+@dataclass(frozen=True)
+class AttachmentSettings:
+    """Photos and documents in the chat (docs/attachments.md)."""
+    max_bytes: int = 10 * 1024 * 1024     # per file, as sent
+    max_pixels: int = 40_000_000          # an image declaring more is refused before it is decoded (bombs)
+    link_seconds: int = 3600              # how long a signed link to an attachment works
+    uploads_burst: int = 5                # per conversation: a burst of uploads ...
+    uploads_per_minute: int = 6           # ... then this many a minute
+    s3: S3Settings | None = None          # None: files in <data dir>/attachments
+
+
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
 MAX_LLM_DEADLINE = 14.0   # the widget shows "Llamita is typing…" for 15 s: an answer must come before it hides
@@ -308,6 +331,8 @@ class Settings:
     llm: LLMSettings | None = None   # a language model behind the offline brain; None: the offline brain alone
     demo_sign_in: bool = False   # /chat/demo-identity signs anyone in as a demo customer: demo config only
     chat_limits: ChatLimits = field(default_factory=ChatLimits)
+    attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
+    desk_session_hours: float = 12.0  # how long a desk sign-in lasts (a working day); then the token again
     missing: tuple[str, ...] = field(default=())  # integrations that are off, with how to turn them on
 
     @property
@@ -376,6 +401,47 @@ def _number(env: Mapping[str, str], name: str, default: int) -> int:
     if value < 0:
         raise ConfigError(f"{name} cannot be negative (0 turns the limit off), got {value}")
     return value
+
+
+def _hours(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of hours, got {raw!r}") from None
+    if not 0 < value <= 24 * 30:
+        raise ConfigError(f"{name} must be more than 0 and at most 720 hours (30 days), got {raw!r}")
+    return value
+
+
+def attachment_settings_from(env: Mapping[str, str]) -> AttachmentSettings:
+    defaults = AttachmentSettings()
+    max_mb = env.get("LLAMITA_ATTACHMENT_MAX_MB")
+    try:
+        max_bytes = int(float(max_mb) * 1024 * 1024) if max_mb else defaults.max_bytes
+    except ValueError:
+        raise ConfigError(f"LLAMITA_ATTACHMENT_MAX_MB must be a number of megabytes, got {max_mb!r}") from None
+    if max_bytes <= 0 or max_bytes > 100 * 1024 * 1024:
+        raise ConfigError(f"LLAMITA_ATTACHMENT_MAX_MB must be more than 0 and at most 100, got {max_mb!r}")
+    s3 = None
+    bucket = (env.get("LLAMITA_S3_BUCKET") or "").strip()
+    if bucket:
+        endpoint = (env.get("LLAMITA_S3_ENDPOINT_URL") or "").strip() or None
+        if endpoint and not endpoint.startswith(("http://", "https://")):
+            raise ConfigError(f"LLAMITA_S3_ENDPOINT_URL must be an http(s) URL, got {endpoint!r}")
+        prefix = env.get("LLAMITA_S3_PREFIX", "attachments/")
+        s3 = S3Settings(bucket=bucket, endpoint_url=endpoint, region=(env.get("LLAMITA_S3_REGION") or None),
+                        prefix=prefix if not prefix or prefix.endswith("/") else prefix + "/")
+    link_seconds = _number(env, "LLAMITA_ATTACHMENT_LINK_SECONDS", defaults.link_seconds)
+    if link_seconds < 60:
+        raise ConfigError(f"LLAMITA_ATTACHMENT_LINK_SECONDS must be at least 60, got {link_seconds}")
+    return AttachmentSettings(
+        max_bytes=max_bytes, link_seconds=link_seconds,
+        uploads_burst=_number(env, "LLAMITA_UPLOADS_BURST", defaults.uploads_burst),
+        uploads_per_minute=_number(env, "LLAMITA_UPLOADS_PER_MINUTE", defaults.uploads_per_minute),
+        s3=s3)
 
 
 def teams_settings_from(env: Mapping[str, str], host: str) -> TeamsSettings | None:
@@ -457,5 +523,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         llm=llm,
         demo_sign_in=env.get("LLAMITA_DEMO_SIGN_IN", "1" if using_demo else "0") == "1",
         chat_limits=chat_limits,
+        attachments=attachment_settings_from(env),
+        desk_session_hours=_hours(env, "LLAMITA_DESK_SESSION_HOURS", 12.0),
         missing=tuple(missing),
     )

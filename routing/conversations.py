@@ -20,6 +20,7 @@ from sqlmodel import Session
 from bot.decision import BookingFacts, CustomerProfile, Decision, ModelUsage, Turn
 from routing.lifecycle import OPEN_STATES, WITH_PEOPLE
 from routing.models import (
+    Attachment,
     Author,
     Case,
     CaseEvent,
@@ -31,7 +32,7 @@ from routing.models import (
     Message,
 )
 from routing.store import Raw, Rollback
-from routing.views import MessageView
+from routing.views import AttachmentView, MessageView
 
 MESSAGE = Message.__table__
 CONVERSATION = Conversation.__table__
@@ -319,7 +320,12 @@ def messages_after(session: Session, conversation_id: str, seq: int, for_staff: 
     if not for_staff:
         query = query.where(Message.author != Author.NOTE)
     # A note shares the number of the message it follows, and comes after it.
-    return [MessageView.of(row, agent_name) for row in session.scalars(query.order_by(Message.seq, Message.id))]
+    rows = list(session.scalars(query.order_by(Message.seq, Message.id)))
+    # Photos and documents are described only when some message carries one (text alone costs nothing more).
+    wanted = {row.attachment_id for row in rows if row.attachment_id}
+    attachments = {found.id: AttachmentView.of(found) for found in session.scalars(
+        select(Attachment).where(Attachment.id.in_(wanted)))} if wanted else {}
+    return [MessageView.of(row, agent_name, attachments.get(row.attachment_id)) for row in rows]
 
 
 def unhandled_conversations(session: Session) -> list[str]:

@@ -39,7 +39,7 @@ class Customer(SQLModel, table=True):
     name: str | None = None
     email: str | None = None
     tier: str | None = None
-    account_id: str | None = None
+    account_id: str | None = Field(default=None, index=True)   # history search by booking reference
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -75,10 +75,34 @@ class Message(SQLModel, table=True):
     client_id: str | None = None                      # the sender's id for the message; a resend is stored once
     handled: bool = True                              # customer messages: False until Llamita or routing acted on it
     created_at: datetime = Field(default_factory=utcnow)
+    # A photo or document this message carries (docs/attachments.md); NULL for text, which never reads it.
+    attachment_id: str | None = Field(default=None, foreign_key="attachment.id")
+
+
+class Attachment(SQLModel, table=True):
+    """A photo or document sent in a conversation: checked, cleaned, and kept outside the database.
+
+    The bytes live in the blob store (the data directory, or S3) under `key`; only what was kept after the
+    checks is stored (an image re-encoded without its metadata), never what was uploaded.
+    """
+    id: str = Field(primary_key=True)                 # random, unguessable (and signed links on top)
+    conversation_id: str = Field(foreign_key="conversation.id", index=True)
+    author: str                                       # "customer" or "staff"
+    kind: str                                         # "image" or "pdf"
+    content_type: str                                 # as served: image/jpeg, image/png, image/webp, application/pdf
+    filename: str                                     # cleaned display name
+    size: int                                         # bytes kept
+    width: int | None = None
+    height: int | None = None
+    sha256: str
+    key: str                                          # where the blob store keeps it; thumbnail at key + ".thumb"
+    has_thumbnail: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Case(SQLModel, table=True):
-    __table_args__ = (Index("ix_case_state_team", "state", "team"),)
+    __table_args__ = (Index("ix_case_state_team", "state", "team"),
+                      Index("ix_case_state_closed_at", "state", "closed_at"))   # the desk's history
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
     state: str = CaseState.BOT.value

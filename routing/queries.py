@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from routing.conversations import ACCOUNT, BOOKING, CONVERSATION, CUSTOMER
 from routing.lifecycle import WITH_PEOPLE
-from routing.models import Author, Case, Message, StaffThread
+from routing.models import Author, Case, CaseState, Message, StaffThread
 from routing.views import CaseView, CustomerView, MessageView
 
 CARD_RECENT_MESSAGES = 5
@@ -62,6 +63,30 @@ class CaseViews:
         cases = cases[:limit]
         return CasePage(self._views(session, cases, recent), total, cases[-1].id if more and cases else None)
 
+    def closed_page(self, session: Session, search: str | None, since: datetime | None, until: datetime | None,
+                    after: int = 0, limit: int = PAGE_SIZE) -> CasePage:
+        """Closed cases (resolved or abandoned), newest first, that match `search` (a case number, the customer's
+        name, e-mail or id, a booking reference, or words anyone wrote in the conversation) and were closed in
+        [since, until). Every filter is an indexed look-up: closed cases by (state, closed_at), messages by case."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        where = [Case.state.in_([CaseState.RESOLVED.value, CaseState.ABANDONED.value])]
+        if since is not None:
+            where.append(Case.closed_at >= since)
+        if until is not None:
+            where.append(Case.closed_at < until)
+        if search:
+            where.append(_matching(search))
+        total = session.execute(select(func.count()).select_from(Case).where(*where)).scalar_one()
+        query = select(Case).where(*where)
+        if after:
+            anchor = session.execute(select(Case.closed_at).where(Case.id == after)).first()
+            if anchor is not None and anchor[0] is not None:
+                query = query.where((Case.closed_at < anchor[0]) | ((Case.closed_at == anchor[0]) & (Case.id < after)))
+        cases = list(session.scalars(query.order_by(Case.closed_at.desc(), Case.id.desc()).limit(limit + 1)))
+        more = len(cases) > limit
+        cases = cases[:limit]
+        return CasePage(self._views(session, cases, 0), total, cases[-1].id if more and cases else None)
+
     def _views(self, session: Session, cases: list[Case], recent: int) -> list[CaseView]:
         if not cases:
             return []
@@ -107,6 +132,60 @@ class CaseViews:
                 row.seq, row.author, name, row.text, row.created_at, row.translation,
                 row.client_id if row.author == Author.CUSTOMER else None))
         return found
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _matching(search: str):
+    """A case matches by its number, its customer, a booking of the customer's account, or its words."""
+    search = search.strip()[:200]
+    pattern = _like(search)
+    customers = select(CONVERSATION.c.id).join(CUSTOMER, CUSTOMER.c.id == CONVERSATION.c.customer_id).where(
+        CUSTOMER.c.name.ilike(pattern, escape="\\") | CUSTOMER.c.email.ilike(pattern, escape="\\")
+        | (CUSTOMER.c.external_id == search)
+        | CUSTOMER.c.account_id.in_(select(BOOKING.c.account_id).where(BOOKING.c.reference == search.upper())))
+    words = select(Message.id).where(Message.case_id == Case.id, Message.text.ilike(pattern, escape="\\"))
+    matches = Case.conversation_id.in_(customers) | words.exists() | Case.summary.ilike(pattern, escape="\\")
+    number = search.lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        matches = matches | (Case.id == int(number))
+    return matches
+
+
+@dataclass(frozen=True)
+class EarlierCase:
+    id: int
+    state: str
+    reason: str | None
+    opened_at: datetime
+    closed_at: datetime | None
+
+
+def earlier_cases(session: Session, case_ids: list[int], per_case: int = 5) -> dict[int, list[EarlierCase]]:
+    """For each case, the customer's other cases (newest first): a returning customer's history, in two queries."""
+    if not case_ids:
+        return {}
+    owners = dict(session.execute(
+        select(Case.id, CONVERSATION.c.customer_id).join(CONVERSATION, CONVERSATION.c.id == Case.conversation_id)
+        .where(Case.id.in_(case_ids))).all())
+    if not owners:
+        return {}
+    rows = session.execute(
+        select(Case.id, Case.state, Case.reason, Case.opened_at, Case.closed_at, CONVERSATION.c.customer_id)
+        .join(CONVERSATION, CONVERSATION.c.id == Case.conversation_id)
+        .where(CONVERSATION.c.customer_id.in_(set(owners.values())), Case.handed_over_at.is_not(None))
+        .order_by(Case.id.desc())).all()
+    by_customer: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_customer[row.customer_id].append(row)
+    found: dict[int, list[EarlierCase]] = {}
+    for case_id, customer_id in owners.items():
+        others = [EarlierCase(row.id, row.state, row.reason, row.opened_at, row.closed_at)
+                  for row in by_customer.get(customer_id, []) if row.id != case_id]
+        found[case_id] = others[:per_case]
+    return found
 
 
 def case_for_thread(session: Session, channel: str, card_ref: str, target: str | None) -> int | None:

@@ -131,6 +131,7 @@ class RoutingService:
         self.views = CaseViews(operator.agent_name, {team.id: team.name for team in operator.teams},
                                operator.staff_languages)
         self.cases = CaseBook(operator, self._targets, lambda: self.clock(), self.views.one)
+        self.attachments = None   # routing.attachments.Attachments, set by the server with its blob store
         # In-process only (one worker's sockets); across workers the conditional updates decide.
         self._conversation_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
@@ -287,6 +288,15 @@ class RoutingService:
     async def open_case_page(self, team: str | None = None, *, after: int = 0, limit: int = PAGE_SIZE,
                              recent: int = CARD_RECENT_MESSAGES) -> CasePage:
         return await self.store.read(self.views.open_page, team, after, limit, recent)
+
+    async def closed_case_page(self, search: str | None = None, *, since: datetime | None = None,
+                               until: datetime | None = None, after: int = 0, limit: int = PAGE_SIZE) -> CasePage:
+        """The history of closed cases, newest first, searched (routing.queries.CaseViews.closed_page)."""
+        return await self.store.read(self.views.closed_page, search, since, until, after, limit)
+
+    async def earlier_cases(self, case_ids: list[int]) -> dict[int, list[queries.EarlierCase]]:
+        """Each case's customer's other cases that reached people (a returning customer)."""
+        return await self.store.read(queries.earlier_cases, case_ids)
 
     async def case(self, case_id: int, *, recent: int = CARD_RECENT_MESSAGES) -> CaseView:
         view = await self.store.read(self._case_view, case_id, recent)

@@ -17,6 +17,33 @@ class StaffMember:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    """A photo or document as people see it listed (the bytes are fetched through a signed link)."""
+    id: str
+    kind: str                  # "image" or "pdf"
+    content_type: str
+    filename: str
+    size: int
+    width: int | None = None
+    height: int | None = None
+    has_thumbnail: bool = False
+
+    def to_event(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "content_type": self.content_type, "filename": self.filename,
+                "size": self.size, "width": self.width, "height": self.height, "has_thumbnail": self.has_thumbnail}
+
+    @classmethod
+    def from_event(cls, data: dict) -> "AttachmentView":
+        return cls(data["id"], data["kind"], data["content_type"], data["filename"], int(data["size"]),
+                   data.get("width"), data.get("height"), bool(data.get("has_thumbnail")))
+
+    @classmethod
+    def of(cls, attachment) -> "AttachmentView":
+        return cls(attachment.id, attachment.kind, attachment.content_type, attachment.filename, attachment.size,
+                   attachment.width, attachment.height, attachment.has_thumbnail)
+
+
+@dataclass(frozen=True)
 class MessageView:
     seq: int
     author: str
@@ -25,22 +52,30 @@ class MessageView:
     at: datetime
     translation: str | None = None
     client_id: str | None = None     # the sender's own id for the message, so a sender can match its echo
+    attachment_id: str | None = None           # the photo or document it carries, if any
+    attachment: AttachmentView | None = None   # ... described, where it is shown (read only for such messages)
 
     def to_event(self) -> dict:
         """As a live event carries it (JSON), so a socket can show it without reading it back."""
-        return {"seq": self.seq, "author": self.author, "name": self.name, "text": self.text,
-                "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id}
+        event = {"seq": self.seq, "author": self.author, "name": self.name, "text": self.text,
+                 "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id}
+        if self.attachment is not None:
+            event["attachment"] = self.attachment.to_event()
+        return event
 
     @classmethod
     def from_event(cls, data: dict) -> "MessageView":
+        attachment = AttachmentView.from_event(data["attachment"]) if data.get("attachment") else None
         return cls(int(data["seq"]), data["author"], data.get("name"), data["text"],
-                   datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"))
+                   datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"),
+                   attachment.id if attachment else None, attachment)
 
     @classmethod
-    def of(cls, message: Message, agent_name: str) -> "MessageView":
+    def of(cls, message: Message, agent_name: str, attachment: AttachmentView | None = None) -> "MessageView":
         name = message.author_name or (agent_name if message.author == Author.BOT else None)
         return cls(message.seq, message.author, name, message.text, message.created_at, message.translation,
-                   message.client_id if message.author == Author.CUSTOMER else None)
+                   message.client_id if message.author == Author.CUSTOMER else None,
+                   getattr(message, "attachment_id", None), attachment)
 
 
 @dataclass(frozen=True)

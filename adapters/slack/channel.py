@@ -119,7 +119,8 @@ class SlackChannel:
                             authorize=authorize,
                             signing_secret=self.credentials.signing_secret, process_before_response=True,
                             name="llamita", logger=bolt_log)
-        self.poster = SlackPoster(self.client, self._teams, service.operator.staff_languages, self._current_target)
+        self.poster = SlackPoster(self.client, self._teams, service.operator.staff_languages, self._current_target,
+                                  attachments=lambda: service.attachments)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
         self.team_id: str | None = None

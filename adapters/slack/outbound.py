@@ -20,6 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.blocks import Team
+from adapters.slack.files import upload_to_thread
+from routing.attachments import Attachments
 from routing.channels import Delivery, PermanentFailure, RetryLater
 from routing.views import CaseView
 
@@ -76,11 +78,13 @@ def marked_case(message: dict) -> int | None:
 
 class SlackPoster:
     def __init__(self, client: AsyncWebClient, teams: Callable[[], list[Team]], staff_languages: tuple[str, ...],
-                 current_target: Callable[[CaseView], str | None]):
+                 current_target: Callable[[CaseView], str | None],
+                 attachments: Callable[[], Attachments | None] = lambda: None):
         self.client = client
         self.teams = teams
         self.staff_languages = staff_languages
         self.current_target = current_target
+        self.attachments = attachments   # where a relayed photo or document is read from (when there are any)
 
     async def deliver(self, delivery: Delivery) -> str | None:
         try:
@@ -102,6 +106,8 @@ class SlackPoster:
                     return None
                 if not delivery.card_ref:
                     raise PermanentFailure(f"case {delivery.case.id} has no card in Slack to reply under")
+                if delivery.message.attachment_id and (attachments := self.attachments()) is not None:
+                    return await upload_to_thread(self.client, attachments, delivery)   # adapters/slack/files.py
                 text, layout = blocks.thread_message(delivery.message, delivery.case)
                 return await self._post_once(delivery, text, layout, thread_ts=delivery.card_ref)
             log.warning("unknown delivery kind %r", delivery.kind)

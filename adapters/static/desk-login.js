@@ -13,9 +13,15 @@
 
   // A browser that withholds the cookie on a navigation from another site (a privacy setting) lands
   // here; if the cookie is in fact valid, go in.
+  if (params.has('signed_out')) {
+    var note = document.getElementById('login-note');
+    note.textContent = 'You are signed out of the desk on this browser.';
+    note.hidden = false;
+    history.replaceState(null, '', location.pathname);
+  }
   var lastTry = 0;
   try { lastTry = Number(sessionStorage.getItem('llamita-desk:retried')) || 0; } catch (e) { /* ignore */ }
-  if (!params.has('token') && Date.now() - lastTry > 10000) {
+  if (!params.has('token') && !params.has('signed_out') && Date.now() - lastTry > 10000) {
     fetch('/desk/api/teams', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
       .then(function (response) {
         if (!response.ok) return;

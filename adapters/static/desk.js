@@ -38,8 +38,7 @@
   var listedAt = 0;               // when (Date.now()) they were listed, for the wait clocks
   var openCase = null;            // the case shown in the conversation view
   var openMessages = new Map();   // seq -> element, for the open case
-  var replyId = null;             // the client id of the reply being sent (kept across retries)
-  var replyIdText = null;
+  var view = 'open';              // 'open' cases or the 'history' of closed ones
 
   function myStaffId() { return 'desk:' + me.toLowerCase(); }
   function isMine(c) { return c.state === 'claimed' && c.claimed_by === myStaffId(); }
@@ -70,8 +69,8 @@
   function explain(status, data, what) {
     var detail = data && typeof data.error === 'string' ? data.error : '';
     if (status === 401) {
-      return 'Your desk session has ended (the staff token changed or the cookie expired). ' +
-        'Open the desk link printed by llamita serve again.';
+      return 'Your desk session has ended (it lasts a working day, or the staff token changed). ' +
+        'Reload the page to sign in again.';
     }
     if (status === 400) return 'Could not ' + what + ': ' + (detail || 'the server did not accept the request') + '.';
     if (status === 404) return 'Could not ' + what + ': that case no longer exists.';
@@ -83,9 +82,9 @@
   // Header values travel as bytes: send the name's UTF-8 bytes, which the server decodes as UTF-8.
   function headerSafe(text) { return unescape(encodeURIComponent(text)); }
 
-  function api(method, path, body, what, okStatuses) {
+  function api(method, path, body, what, okStatuses, asName) {
     var headers = { Accept: 'application/json' };
-    if (me) headers['X-Staff-Name'] = headerSafe(me);
+    if (asName || me) headers['X-Staff-Name'] = headerSafe(asName || me);
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     return fetch(path, {
       method: method,
@@ -165,6 +164,26 @@
   function truncate(text, length) {
     text = String(text || '').replace(/\s+/g, ' ').trim();
     return text.length > length ? text.slice(0, length - 1) + '…' : text;
+  }
+
+  function shortDate(at) {
+    var date = new Date(at);
+    return isNaN(date.getTime()) ? '' : date.toLocaleDateString([], { day: 'numeric', month: 'short' });
+  }
+
+  // A returning customer's other cases, each a button that opens it.
+  function earlierLine(c, className) {
+    var earlier = c.earlier || [];
+    if (!earlier.length) return null;
+    var line = el('p', className, 'Earlier cases of this customer:');
+    earlier.forEach(function (e) {
+      var link = el('button', 'link-button', '#' + e.id + ' (' + e.state + (e.closed_at ? ', ' + shortDate(e.closed_at) : '') + ')');
+      link.type = 'button';
+      link.setAttribute('aria-label', 'Open earlier case ' + e.id);
+      link.addEventListener('click', function () { openConversation(e.id).catch(report); });
+      line.appendChild(link);
+    });
+    return line;
   }
 
   // ------------------------------------------------------------------ the name
@@ -261,6 +280,8 @@
       var wait = badge('waiting ' + formatWait(waitedNow(c)), 'waiting');
       wait.setAttribute('data-wait-for', String(c.id));
       top.appendChild(wait);
+    } else if (c.state !== 'claimed') {
+      top.appendChild(badge(c.state + (c.closed_at ? ' ' + shortDate(c.closed_at) : ''), 'closed'));
     } else {
       top.appendChild(badge(isMine(c) ? 'yours' : 'claimed by ' + (c.claimed_by_name || 'someone'),
         isMine(c) ? 'mine' : 'claimed'));
@@ -296,6 +317,9 @@
       card.appendChild(el('p', 'card-did', c.actions.map(actionText).join('; ') + '.'));
     }
 
+    var earlier = earlierLine(c, 'card-earlier');
+    if (earlier) card.appendChild(earlier);
+
     var recent = (c.recent || []).slice(-3);
     if (recent.length) {
       var list = el('ul', 'card-recent');
@@ -320,7 +344,7 @@
       claim.setAttribute('aria-label', 'Claim case ' + c.id + ' (' + customerName(c) + ')');
       claim.addEventListener('click', function () { claimCase(c.id, false, claim); });
       actions.appendChild(claim);
-    } else if (!isMine(c)) {
+    } else if (c.state === 'claimed' && !isMine(c)) {
       var take = el('button', 'button warn small', 'Take over');
       take.type = 'button';
       take.setAttribute('aria-label', 'Take case ' + c.id + ' over from ' + (c.claimed_by_name || 'a colleague'));
@@ -344,7 +368,9 @@
     $('more-cases').hidden = hidden <= 0;
     $('more-cases-text').textContent = hidden > 0 ? hidden + ' more open case' + (hidden === 1 ? '' : 's') +
       ' not shown. ' : '';
-    document.title = (waiting.length ? '(' + waiting.length + ') ' : '') + 'Staff desk · Llama Travel';
+    $('open-count').textContent = String(totalOpen);
+    noticeArrivals(waiting);
+    updateTitle();
   }
 
   function fill(list, items) {
@@ -503,6 +529,13 @@
     if (c.actions && c.actions.length) {
       detail(details, 'Actions', c.actions.map(actionText).join('; '));
     }
+    $('conv-summary-line').textContent = '· ' + [REASONS[c.reason] || c.reason, cust.booking, c.summary]
+      .filter(Boolean).join(' · ');
+    var earlierBox = $('conv-earlier');
+    earlierBox.textContent = '';
+    var earlier = earlierLine(c, '');
+    earlierBox.hidden = !earlier;
+    if (earlier) while (earlier.firstChild) earlierBox.appendChild(earlier.firstChild);
 
     var mine = isMine(c);
     var open = c.state === 'waiting' || c.state === 'claimed';
@@ -529,9 +562,12 @@
     $('reply-label').textContent = mine
       ? 'Reply to ' + customerName(c)
       : 'Internal note (only staff see it' + (open && !mine ? ' — claim the case to reply to the customer' : '') + ')';
+    $('reply-mode').textContent = mine ? 'To ' + customerName(c) : 'Internal note: only staff see it';
+    $('reply-text').placeholder = mine ? 'Reply…' : 'Internal note…';
     $('reply-send').textContent = mine ? 'Send' : 'Add note';
     $('reply-form').setAttribute('data-mode', mine ? 'reply' : 'note');
     renderCases();
+    showPendingReplies();
   }
 
   function messageItem(m) {
@@ -545,7 +581,8 @@
     head.appendChild(el('span', 'message-who', authorName(m)));
     head.appendChild(el('span', 'message-time', clock(m.at)));
     item.appendChild(head);
-    item.appendChild(el('p', 'message-text', m.text));
+    if (m.attachment) item.appendChild(attachmentNode(m.attachment));
+    else item.appendChild(el('p', 'message-text', m.text));
     if (m.translation) {
       var translated = el('p', 'message-translation');
       translated.appendChild(el('span', 'translation-label', 'Translation: '));
@@ -553,6 +590,27 @@
       item.appendChild(translated);
     }
     return item;
+  }
+
+  function attachmentNode(a) {
+    var link = el('a', 'attachment');
+    link.href = a.url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    if (a.kind === 'image' && a.thumb_url) {
+      var img = el('img');
+      img.src = a.thumb_url;
+      img.alt = 'Photo: ' + a.name;
+      if (a.width && a.height) {
+        var scale = Math.min(1, 220 / a.width, 160 / a.height);
+        img.width = Math.round(a.width * scale);
+        img.height = Math.round(a.height * scale);
+      }
+      link.appendChild(img);
+    } else {
+      link.appendChild(el('span', 'attachment-doc', '📄 ' + a.name + ' (' + Math.max(1, Math.round(a.size / 1024)) + ' KB)'));
+    }
+    return link;
   }
 
   function showMessages(messages) {
@@ -567,6 +625,7 @@
       for (var k = 0; k < list.children.length; k++) {
         if (Number(list.children[k].getAttribute('data-seq')) > m.seq) { before = list.children[k]; break; }
       }
+      if (!before) before = list.querySelector('[data-pending]');
       list.insertBefore(item, before);
       added = true;
       if (m.author === 'customer') $('conv-typing').hidden = true;
@@ -588,10 +647,29 @@
         $('reply-text').value = '';
         updateReplyCounter();
       }
+      if (!document.body.classList.contains('case-open')) {
+        // On a phone the case becomes its own view (shown before its messages are laid out, so they scroll).
+        document.body.classList.add('case-open');
+        if (narrow()) history.pushState({ desk: 'case', id: id }, '', '#case-' + id);
+      }
       renderConversation(data.case);
       showMessages(data.messages || []);
+      seenCase(id);
     });
   }
+
+  function narrow() { return window.matchMedia('(max-width: 760px)').matches; }
+
+  // The phone's back button (or the browser's) returns to the list.
+  function closeConversation() {
+    document.body.classList.remove('case-open');
+    var card = document.querySelector('.card[data-case-id="' + (openCase ? openCase.id : '') + '"] button');
+    if (card && narrow()) card.focus();
+  }
+  $('conv-back').addEventListener('click', function () {
+    if (history.state && history.state.desk === 'case') history.back(); else closeConversation();
+  });
+  window.addEventListener('popstate', function () { closeConversation(); });
 
   function refreshConversation() {
     return openCase ? openConversation(openCase.id) : Promise.resolve();
@@ -618,36 +696,126 @@
     return Date.now().toString(36) + '-' + Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
   }
 
-  var sending = false;
+  // Replies wait in an outbox (kept in this browser) until the server has them: written while the
+  // desk server is unreachable, they go when it is back, in order, each once (the server keeps the
+  // first copy of a client id).
+  var OUTBOX_KEY = 'llamita-desk:outbox';
+  var outbox = [];
+  try { outbox = JSON.parse(localStorage.getItem(OUTBOX_KEY) || '[]'); } catch (e) { outbox = []; }
+  if (!Array.isArray(outbox)) outbox = [];
+  var flushing = false;
+  var flushTimer = null;
+  var flushDelay = 1000;
+
+  function saveOutbox() {
+    try { localStorage.setItem(OUTBOX_KEY, JSON.stringify(outbox)); } catch (e) { /* private mode: memory only */ }
+  }
+
+  function pendingItem(entry) {
+    var item = el('li', 'message message-' + (openCase && isMine(openCase) ? 'staff' : 'note'));
+    item.setAttribute('data-pending', entry.id);
+    var head = el('div', 'message-head');
+    head.appendChild(el('span', 'message-who', entry.name));
+    head.appendChild(el('span', 'message-status', navigator.onLine === false || !socket ? 'Waiting for connection…' : 'Sending…'));
+    item.appendChild(head);
+    item.appendChild(el('p', 'message-text', entry.text));
+    return item;
+  }
+
+  function showPendingReplies() {
+    var list = $('conv-messages');
+    list.querySelectorAll('[data-pending]').forEach(function (node) { node.remove(); });
+    if (!openCase) return;
+    outbox.forEach(function (entry) {
+      if (entry.caseId === openCase.id) list.appendChild(pendingItem(entry));
+    });
+    if (outbox.length) list.scrollTop = list.scrollHeight;
+  }
+
+  function markWaiting(text) {
+    document.querySelectorAll('#conv-messages [data-pending] .message-status').forEach(function (node) {
+      node.textContent = text;
+    });
+  }
+
+  function flushOutbox() {
+    clearTimeout(flushTimer);
+    if (flushing || !outbox.length) return;
+    var entry = outbox[0];
+    flushing = true;
+    api('POST', '/desk/api/cases/' + entry.caseId + '/messages', { text: entry.text, id: entry.id }, 'send the message',
+      undefined, entry.name)
+      .then(function (result) {
+        outbox.shift();
+        saveOutbox();
+        flushDelay = 1000;
+        var data = result.data || {};
+        var node = document.querySelector('#conv-messages [data-pending="' + entry.id + '"]');
+        if (node) node.remove();
+        if (openCase && openCase.id === entry.caseId && data.message) showMessages([data.message]);
+        if (data.to_customer === false) toast('Saved as an internal note: only staff see it.');
+      }, function (error) {
+        if (error.status === 0 || error.status >= 500 || error.status === 401) {
+          // Not there (or not signed in): keep it, and try again when the connection is back.
+          markWaiting(error.status === 401 ? 'Waiting for sign-in…' : 'Waiting for connection…');
+          flushDelay = Math.min(30000, flushDelay * 2);
+          flushTimer = setTimeout(flushOutbox, flushDelay);
+          return 'stop';
+        }
+        // Refused for good (the case changed, the text is not allowed): say so, give the words back.
+        outbox.shift();
+        saveOutbox();
+        var node = document.querySelector('#conv-messages [data-pending="' + entry.id + '"]');
+        if (node) node.remove();
+        if (openCase && openCase.id === entry.caseId && !$('reply-text').value) $('reply-text').value = entry.text;
+        report(error);
+      })
+      .then(function (stop) {
+        flushing = false;
+        if (stop !== 'stop' && outbox.length) flushOutbox();
+      });
+  }
+
   $('reply-form').addEventListener('submit', function (event) {
     event.preventDefault();
-    if (!openCase || sending) return;
-    var id = openCase.id;
+    if (!openCase) return;
     var text = $('reply-text').value;
     if (!text.trim()) { showError('Write something first.'); return; }
     if (text.length > MAX_REPLY) { showError('Replies are limited to ' + MAX_REPLY + ' characters; please split it.'); return; }
-    // The same words sent again (after a failure) keep their id, so the server stores them once.
-    if (replyIdText !== text) { replyId = newId(); replyIdText = text; }
-    sending = true;
     clearError();
-    $('reply-send').disabled = true;
-    api('POST', '/desk/api/cases/' + id + '/messages', { text: text, id: replyId }, 'send the message')
-      .then(function (result) {
-        var data = result.data || {};
-        if (openCase && openCase.id === id) {
-          if ($('reply-text').value === text) $('reply-text').value = '';
-          if (data.message) showMessages([data.message]);
+    var entry = { id: newId(), caseId: openCase.id, text: text, name: me };
+    outbox.push(entry);
+    saveOutbox();
+    $('conv-messages').appendChild(pendingItem(entry));
+    $('conv-messages').scrollTop = $('conv-messages').scrollHeight;
+    $('reply-text').value = '';
+    updateReplyCounter();
+    $('reply-text').focus();
+    flushOutbox();
+  });
+
+  // A photo or a PDF for the customer (or a note): uploaded at once, not queued.
+  $('attach-file').addEventListener('change', function () {
+    var file = this.files && this.files[0];
+    this.value = '';
+    if (!file || !openCase) return;
+    var id = openCase.id;
+    var form = new FormData();
+    form.append('id', newId());
+    form.append('file', file, file.name);
+    toast('Sending ' + file.name + '…');
+    fetch('/desk/api/cases/' + id + '/attachments', {
+      method: 'POST', body: form, credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'X-Staff-Name': headerSafe(me) }
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          showError('Could not send ' + file.name + ': ' + (data.message || data.error || 'HTTP ' + response.status) + '.');
+          return;
         }
-        replyId = replyIdText = null;
-        if (data.to_customer === false) toast('Saved as an internal note: only staff see it.');
-        updateReplyCounter();
-      })
-      .catch(report)
-      .then(function () {
-        sending = false;
-        $('reply-send').disabled = $('reply-text').value.length > MAX_REPLY;
-        $('reply-text').focus();
+        if (openCase && openCase.id === id && data.message) showMessages([data.message]);
       });
+    }, function () { showError('Could not send ' + file.name + ': the desk server is not reachable.'); });
   });
 
   // ------------------------------------------------------------------ live updates
@@ -672,8 +840,10 @@
       opened = true;
       socketAttempts = 0;
       setLive('live', 'Live');
-      // Anything that happened while we were away: read it all again.
+      // Anything that happened while we were away: read it all again; send what waited.
       scheduleRefresh(null);
+      flushDelay = 1000;
+      flushOutbox();
     });
     ws.addEventListener('message', function (event) {
       var data;
@@ -687,12 +857,14 @@
         }
         return;
       }
+      noticeEvent(data);
       scheduleRefresh(typeof data.case_id === 'number' ? data.case_id : null);
     });
     ws.addEventListener('close', function () {
       if (socket !== ws) return;
       socket = null;
       setLive('offline', 'Reconnecting…');
+      markWaiting('Waiting for connection…');
       if (!opened) {
         // Refused before opening: find out whether the staff token is still good.
         api('GET', '/desk/api/teams', undefined, 'reconnect').catch(function (error) {
@@ -725,14 +897,148 @@
     }, 250);
   }
 
+  // ------------------------------------------------------------------ history of closed cases
+  var historyCases = [];
+  var historyNext = null;
+
+  function showView(name) {
+    view = name;
+    $('tab-open').setAttribute('aria-pressed', String(name === 'open'));
+    $('tab-history').setAttribute('aria-pressed', String(name === 'history'));
+    $('queue-pane').hidden = name !== 'open';
+    $('history-pane').hidden = name !== 'history';
+    if (name === 'history') {
+      if (!historyCases.length) loadHistory(true).catch(report);
+      $('history-q').focus();
+    }
+  }
+  $('tab-open').addEventListener('click', function () { closeConversation(); showView('open'); });
+  $('tab-history').addEventListener('click', function () { closeConversation(); showView('history'); });
+
+  function loadHistory(reset) {
+    var params = new URLSearchParams();
+    var q = $('history-q').value.trim();
+    if (q) params.set('q', q);
+    if ($('history-from').value) params.set('from', $('history-from').value);
+    if ($('history-to').value) params.set('to', $('history-to').value);
+    params.set('limit', '50');
+    if (!reset && historyNext) params.set('after', historyNext);
+    return api('GET', '/desk/api/history?' + params.toString(), undefined, 'search the history').then(function (result) {
+      var found = Array.isArray(result.data) ? result.data : [];
+      historyCases = reset ? found : historyCases.concat(found);
+      historyNext = result.headers.get('X-Next-After');
+      var total = Number(result.headers.get('X-Total-Count')) || historyCases.length;
+      $('history-summary').textContent = total
+        ? total + ' closed case' + (total === 1 ? '' : 's') + (q ? ' matching “' + q + '”' : '') + ', newest first.'
+        : 'No closed case' + (q ? ' matches “' + q + '”' : ' yet') + '.';
+      var list = $('history-list');
+      list.textContent = '';
+      historyCases.forEach(function (c) { list.appendChild(caseCard(c)); });
+      $('history-more').hidden = !historyNext;
+    });
+  }
+  $('history-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    loadHistory(true).catch(report);
+  });
+  $('history-more-button').addEventListener('click', function () { loadHistory(false).catch(report); });
+
+  // ------------------------------------------------------------------ tab title and sound
+  // "(3) New case · Staff desk": new hand-overs and customer messages on your cases that you have not
+  // seen yet (the page was in the background, or another case was open).
+  var knownWaiting = null;       // ids of waiting cases already noticed
+  var newCases = new Set();
+  var unread = new Map();        // case id -> messages not seen
+  var soundOn = false;
+  try { soundOn = localStorage.getItem('llamita-desk:sound') === 'on'; } catch (e) { soundOn = false; }
+  var audio = null;
+
+  function watching(id) { return !document.hidden && openCase && openCase.id === id; }
+
+  function noticeArrivals(waiting) {
+    var first = knownWaiting === null;
+    if (first) knownWaiting = new Set();
+    var arrived = false;
+    waiting.forEach(function (c) {
+      if (knownWaiting.has(c.id)) return;
+      knownWaiting.add(c.id);
+      if (!first && (document.hidden || !watching(c.id))) { newCases.add(c.id); arrived = true; }
+    });
+    if (arrived) chime();
+  }
+
+  function noticeEvent(data) {
+    if (data.type !== 'case' || typeof data.case_id !== 'number') return;
+    var c = cases.find(function (x) { return x.id === data.case_id; });
+    if (!c || !isMine(c) || watching(c.id)) return;
+    unread.set(c.id, (unread.get(c.id) || 0) + 1);
+    updateTitle();
+    chime();
+  }
+
+  function seenCase(id) {
+    if (document.hidden) return;
+    newCases.delete(id);
+    unread.delete(id);
+    updateTitle();
+  }
+
+  function updateTitle() {
+    var count = newCases.size;
+    unread.forEach(function (n) { count += n; });
+    document.title = (count ? '(' + count + ') ' : '') + (newCases.size ? 'New case · ' : '') + 'Staff desk · Llama Travel';
+  }
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) return;
+    if (view === 'open' && !narrow()) newCases.clear();
+    if (openCase) unread.delete(openCase.id);
+    updateTitle();
+  });
+
+  function showSound() {
+    $('sound').setAttribute('aria-pressed', String(soundOn));
+    $('sound').textContent = soundOn ? 'Sound on' : 'Sound off';
+  }
+  $('sound').addEventListener('click', function () {
+    soundOn = !soundOn;
+    try { localStorage.setItem('llamita-desk:sound', soundOn ? 'on' : 'off'); } catch (e) { /* ignore */ }
+    showSound();
+    if (soundOn) chime(true);
+  });
+
+  // A short two-note chime, made on the spot (no sound file to load; browsers allow it after a click).
+  function chime(force) {
+    if (!soundOn && !force) return;
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [660, 880].forEach(function (pitch, n) {
+        var tone = audio.createOscillator();
+        var gain = audio.createGain();
+        var at = audio.currentTime + n * 0.16;
+        tone.frequency.value = pitch;
+        gain.gain.setValueAtTime(0.0001, at);
+        gain.gain.exponentialRampToValueAtTime(0.2, at + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.15);
+        tone.connect(gain).connect(audio.destination);
+        tone.start(at);
+        tone.stop(at + 0.16);
+      });
+    } catch (e) { /* no audio here */ }
+  }
+
+  window.addEventListener('online', flushOutbox);
+
   // ------------------------------------------------------------------ start
   function start() {
+    showSound();
     $('desk-main').hidden = false;
     loadTeams()
       .then(loadCases)
       .catch(report)
       .then(function () {
         connectLive();
+        flushOutbox();
         setInterval(tickWaits, 15000);
         setInterval(function () { if (!socket) loadCases().catch(function () { /* shown by the socket */ }); }, 30000);
       });

@@ -253,9 +253,36 @@
   counter.setAttribute('aria-live', 'polite');
   footer.appendChild(hint);
   footer.appendChild(counter);
+  var attachButton = el('button', 'icon-button attach');
+  attachButton.type = 'button';
+  attachButton.setAttribute('aria-label', 'Send a photo or a PDF');
+  attachButton.appendChild(el('span', 'attach-glyph'));
+  var fileInput = el('input');
+  fileInput.type = 'file';
+  fileInput.className = 'visually-hidden';
+  fileInput.tabIndex = -1;
+  fileInput.setAttribute('aria-hidden', 'true');
+  var attachPanel = el('div', 'attach-panel');
+  attachPanel.hidden = true;
+  var attachName = el('p', 'attach-name');
+  var attachWarning = el('p', 'attach-warning',
+    'Sending a photo of a payment card? Please cover the card number first: we can’t hide numbers in pictures.');
+  var attachSend = el('button', 'attach-send', 'Send file');
+  attachSend.type = 'button';
+  var attachCancel = el('button', 'attach-cancel', 'Cancel');
+  attachCancel.type = 'button';
+  var attachActions = el('div', 'attach-actions');
+  attachActions.appendChild(attachCancel);
+  attachActions.appendChild(attachSend);
+  attachPanel.appendChild(attachName);
+  attachPanel.appendChild(attachWarning);
+  attachPanel.appendChild(attachActions);
   var row = el('div', 'composer-row');
+  row.appendChild(attachButton);
+  row.appendChild(fileInput);
   row.appendChild(input);
   row.appendChild(sendButton);
+  form.appendChild(attachPanel);
   form.appendChild(label);
   form.appendChild(row);
   form.appendChild(footer);
@@ -310,7 +337,8 @@
     }
     var who = el('div', kind === 'customer' ? 'who visually-hidden' : 'who', authorLabel(message));
     var bubble = el('div', 'bubble');
-    fillText(bubble, message.text);
+    if (message.attachment) bubble.appendChild(attachmentElement(message.attachment));
+    else fillText(bubble, message.text);
     var meta = el('div', 'meta');
     var time = el('span', 'time', clock(message.at));
     var status = el('span', 'status');
@@ -320,6 +348,45 @@
     node.appendChild(bubble);
     node.appendChild(meta);
     return node;
+  }
+
+  // A photo (its thumbnail, opening the full picture) or a document (a link). Links are signed and
+  // expire: a picture that no longer loads asks the server for fresh links once.
+  function attachmentElement(a) {
+    var link = el('a', 'attachment');
+    link.href = a.url;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    if (a.kind === 'image' && a.thumb_url) {
+      var img = el('img');
+      img.alt = 'Photo: ' + a.name;
+      if (a.width && a.height) {
+        var scale = Math.min(1, 200 / a.width, 150 / a.height);
+        img.width = Math.round(a.width * scale);
+        img.height = Math.round(a.height * scale);
+      }
+      img.addEventListener('error', function () { refreshLinks(a.id, link, img); }, { once: true });
+      img.src = a.thumb_url;
+      link.appendChild(img);
+    } else {
+      link.appendChild(el('span', 'doc', '📄 ' + a.name));
+    }
+    return link;
+  }
+
+  function refreshLinks(id, link, img) {
+    if (!state.token) return;
+    fetch(ORIGIN + '/chat/attachments/links', {
+      method: 'POST', headers: { 'Authorization': 'Bearer ' + state.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ids: [id] })
+    }).then(function (response) { return response.ok ? response.json() : null; }).then(function (data) {
+      var fresh = data && data.attachments && data.attachments[id];
+      if (!fresh) return;
+      link.href = fresh.url;
+      if (img && fresh.thumb_url) img.src = fresh.thumb_url;
+      state.transcript.forEach(function (m) { if (m.attachment && m.attachment.id === id) m.attachment = fresh; });
+      saveTranscript();
+    }).catch(function () { /* offline: the picture stays a link */ });
   }
 
   // Put a numbered message in its place: before any higher number, else before the unnumbered
@@ -355,7 +422,8 @@
       if (state.transcript[k].seq < message.seq) break;
     }
     state.transcript.push({ seq: message.seq, author: message.author, name: message.name || null,
-      text: message.text, at: message.at || new Date().toISOString(), id: message.id || undefined });
+      text: message.text, at: message.at || new Date().toISOString(), id: message.id || undefined,
+      attachment: message.attachment || undefined });
     state.transcript.sort(function (a, b) { return a.seq - b.seq; });
     saveTranscript();
   }
@@ -669,6 +737,10 @@
     attempts = 0;
     if (frame.agent_name) agentName = frame.agent_name;
     if (frame.limits && frame.limits.max_chars) maxChars = frame.limits.max_chars;
+    if (frame.limits && frame.limits.attachments) {
+      fileLimits = frame.limits.attachments;
+      fileInput.accept = fileLimits.types.join(',');
+    }
     if (state.conversation && frame.conversation !== state.conversation) {
       // A new conversation (the old one is gone): start the screen afresh, keep unsent words.
       state.lastSeq = 0;
@@ -805,6 +877,53 @@
   input.addEventListener('input', function () {
     updateCounter();
     typingNudge();
+  });
+
+  // ------------------------------------------------------------------ photos and documents
+  // Sent over HTTP with the session token (not on the socket); the stored file comes back on the
+  // socket as a message like any other. The server checks the content; this only saves a wasted upload.
+  var fileLimits = { max_bytes: 10 * 1024 * 1024, types: ['image/jpeg', 'image/png', 'image/webp', 'application/pdf'] };
+  fileInput.accept = fileLimits.types.join(',');
+  var chosen = null;
+
+  attachButton.addEventListener('click', function () { fileInput.click(); });
+  fileInput.addEventListener('change', function () {
+    var file = fileInput.files && fileInput.files[0];
+    fileInput.value = '';
+    if (!file) return;
+    if (file.size > fileLimits.max_bytes) {
+      showNotice('That file is larger than ' + Math.round(fileLimits.max_bytes / 1048576) + ' MB.', 'warn', 6);
+      return;
+    }
+    chosen = file;
+    attachName.textContent = file.name;
+    attachWarning.hidden = !/^image\//.test(file.type || '') && !/\.(jpe?g|png|webp|heic)$/i.test(file.name);
+    attachPanel.hidden = false;
+    attachSend.focus();
+  });
+  attachCancel.addEventListener('click', function () { chosen = null; attachPanel.hidden = true; input.focus(); });
+  attachSend.addEventListener('click', function () {
+    var file = chosen;
+    if (!file) return;
+    if (!state.token) { showNotice('Connecting… try again in a moment.', 'info', 4); connect(); return; }
+    attachSend.disabled = true;
+    showNotice('Sending ' + file.name + '…', 'info');
+    var body = new FormData();
+    body.append('id', newId());
+    body.append('file', file, file.name);
+    fetch(ORIGIN + '/chat/attachments', { method: 'POST', body: body,
+      headers: { 'Authorization': 'Bearer ' + state.token } })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (response.ok) { hideNotice(); return; }
+          showNotice(data.message || 'That file could not be sent.', 'warn', 10);
+        });
+      }, function () { showNotice('We couldn’t send the file: you seem to be offline. Try again when you’re back.', 'warn', 8); })
+      .then(function () {
+        attachSend.disabled = false;
+        chosen = null;
+        attachPanel.hidden = true;
+      });
   });
 
   // ------------------------------------------------------------------ opening and closing

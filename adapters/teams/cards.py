@@ -169,8 +169,9 @@ def card_summary(case: CaseView, *, moved_away: bool = False) -> str:
     return notification(f"Case #{case.id} for {case.team_name or 'Support'}: {reason_label(case)} ({state})")
 
 
-def thread_message(message: MessageView, case: CaseView) -> tuple[str, dict]:
-    """A message relayed into the case's reply chain: (notification summary, card)."""
+def thread_message(message: MessageView, case: CaseView, attachment: dict | None = None) -> tuple[str, dict]:
+    """A message relayed into the case's reply chain: (notification summary, card). `attachment`: a photo or
+    document it carries, as a signed link (adapters/attachments/links.py), opened with a button."""
     label = author_label(message, case)
     if message.author == "customer":
         label = f"{label} (customer)"
@@ -179,6 +180,11 @@ def thread_message(message: MessageView, case: CaseView) -> tuple[str, dict]:
     if message.translation:
         body.append(_text("Translation: " + fit(message.translation, MESSAGE_CHARS), isSubtle=True))
     card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    if attachment is not None:
+        what = "photo" if attachment["kind"] == "image" else "document"
+        body.append(_text(f"Teams does not let a bot post files in a channel, so the {what} is a link "
+                          "(it works for 7 days).", isSubtle=True, size="Small"))
+        card["actions"] = [{"type": "Action.OpenUrl", "title": f"Open the {what}", "url": attachment["url"]}]
     return notification(f"{label}: {message.text}"), card
 
 

@@ -48,6 +48,7 @@ from microsoft_agents.hosting.core import (
 from microsoft_agents.hosting.core.authorization import AuthenticationConstants
 from pydantic import ValidationError
 
+from adapters.attachments.links import Links
 from adapters.teams import cards
 from adapters.teams.auth import InboundAuth
 from routing.channels import Delivery, PermanentFailure, RetryLater
@@ -60,6 +61,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TokenProviderFactory = Callable[[AgentAuthConfiguration], AccessTokenProviderBase]
 MEMBERS_TTL = 60.0
+ATTACHMENT_LINK_SECONDS = 7 * 24 * 3600
 THREAD_MARK = ";messageid="
 TEAMS = "msteams"
 HINTS = {
@@ -198,11 +200,23 @@ class TeamsChannel:
             raise PermanentFailure(f"case {delivery.case.id} has no card in Teams to reply under")
         # An earlier attempt that timed out may have landed: the Bot Connector cannot be asked, so such a
         # message can appear twice in the chain (never lost). See docs/teams.md.
-        summary, card = cards.thread_message(delivery.message, delivery.case)
+        summary, card = cards.thread_message(delivery.message, delivery.case, await self._attachment_link(delivery))
         activity = self._card_activity(card, summary)
         sent = await self.call(delivery.card_ref, lambda connector: connector.conversations.send_to_conversation(
             delivery.card_ref, activity))
         return sent.id if sent else None
+
+    async def _attachment_link(self, delivery: Delivery) -> dict | None:
+        """A bot cannot upload a file into a Teams channel conversation (Teams' file consent flow is for
+        personal chats only), so a photo or document is a signed link in the reply chain, valid for a week."""
+        attachment_id = delivery.message.attachment_id if delivery.message else None
+        if not attachment_id or self.service.attachments is None:
+            return None
+        found = await self.service.attachments.find(attachment_id)
+        if found is None:
+            return None
+        links = Links(self.settings.identity_secret, self.settings.base_url, self.settings.attachments.link_seconds)
+        return links.describe(found.view, seconds=ATTACHMENT_LINK_SECONDS)
 
     @staticmethod
     def _card_activity(card: dict, summary: str) -> Activity:

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from adapters.attachments.links import Links
 from adapters.identity import sign_identity, signed_subject, verify_identity
 from adapters.webchat.conversation import Conversation
 from adapters.webchat.frames import MAX_FRAME_BYTES, BadFrame, error_frame, parse
 from adapters.webchat.limits import Buckets, Gate, RateLimit
+from adapters.webchat.uploads import Uploads
 from routing.config import Settings
 from routing.demo_store import demo_accounts
 from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService
@@ -46,11 +48,14 @@ class WebChat:
         self._background: set[asyncio.Task] = set()
         self._sockets: set[web.WebSocketResponse] = set()
         self._message_rates = Buckets(capacity=5.0, per_second=1.0)   # per conversation, across reconnects
+        self.links = Links(settings.identity_secret, settings.base_url, settings.attachments.link_seconds)
+        self.uploads = Uploads(self)
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/", self.demo_page)
         app.router.add_get("/widget.js", self.widget)
         app.router.add_get("/chat/ws", self.socket)
+        self.uploads.mount(app)
         if self.settings.demo_sign_in:
             app.router.add_get("/chat/demo-identity/{customer}", self.demo_identity)
         # The pages' scripts, stylesheets and images (the CSP allows no inline script or style).
@@ -173,7 +178,7 @@ class WebChat:
             "identity": "verified" if identity or (subject and chat.customer_external_id == subject) else (
                 "rejected" if identity_token else "anonymous"),
             "identity_expired": bool(identity_token and subject and identity is None),
-            "limits": {"max_chars": MAX_MESSAGE_CHARS},
+            "limits": {"max_chars": MAX_MESSAGE_CHARS, "attachments": self.uploads.inspector.limits()},
         })
         return chat, delivered
 

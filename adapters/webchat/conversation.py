@@ -98,7 +98,7 @@ class Conversation:
             if not isinstance(seq, int) or seq <= self.delivered:
                 return                                  # already shown (or not for us)
             if carried and seq == self.delivered + 1:
-                await self.ws.send_json(message_frame(MessageView.from_event(carried)))
+                await self.ws.send_json(message_frame(MessageView.from_event(carried), self.chat.links))
                 self.delivered = seq
             else:
                 await self._send_stored()               # a gap: a message we have no event for
@@ -111,7 +111,7 @@ class Conversation:
         for message in await self.service.messages_after(self.session.conversation_id, self.delivered):
             if self.ws.closed:
                 return
-            await self.ws.send_json(message_frame(message))
+            await self.ws.send_json(message_frame(message, self.chat.links))
             self.delivered = message.seq
 
     async def send(self, frame: dict) -> None:

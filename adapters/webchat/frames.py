@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from routing.views import MessageView
+
+if TYPE_CHECKING:
+    from adapters.attachments.links import Links
 
 MAX_FRAME_BYTES = 64 * 1024
 
@@ -23,11 +27,13 @@ def parse(raw: str) -> dict:
     return frame
 
 
-def message_frame(message: MessageView) -> dict:
+def message_frame(message: MessageView, links: "Links | None" = None) -> dict:
     frame = {"type": "message", "seq": message.seq, "author": message.author, "name": message.name,
              "text": message.text, "at": message.at.isoformat()}
     if message.client_id:
         frame["id"] = message.client_id
+    if message.attachment is not None and links is not None:
+        frame["attachment"] = links.describe(message.attachment)
     return frame
 
 

@@ -150,3 +150,73 @@ async def test_staff_unfreeze_the_account_llamita_froze_and_the_customer_is_told
 async def test_a_case_without_an_account_has_nothing_to_unfreeze(server, http, waiting_case):
     refused = await http.post(f"{server.url}/desk/api/cases/{waiting_case['id']}/unfreeze", headers=staff("Ana"))
     assert refused.status == 409 and "no account" in (await refused.json())["error"]
+async def test_the_sign_in_page_shows_the_public_address_and_a_session_lasts_a_working_day(tmp_path, http):
+    from tests.servers import running_server
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'llamita.sqlite3'}"
+    async with running_server(tmp_path, url, LLAMITA_PUBLIC_URL="https://help.llama.example/",
+                              LLAMITA_DESK_SESSION_HOURS="9") as server:
+        page = await http.get(server.url + "/desk")
+        assert page.status == 401 and "https://help.llama.example/desk?token=" in await page.text()
+        assert "127.0.0.1" not in await page.text()
+        signed_in = await http.get(f"{server.url}/desk?token={STAFF_TOKEN}", allow_redirects=False)
+        cookie = signed_in.cookies["llamita_staff"]
+        assert int(cookie["max-age"]) == 9 * 3600 and STAFF_TOKEN not in cookie.value
+        assert (await http.get(server.url + "/desk/api/teams", cookies={"llamita_staff": cookie.value})).status == 200
+        forged = cookie.value.split(".")[0] + ".0000"
+        assert (await http.get(server.url + "/desk/api/teams", cookies={"llamita_staff": forged})).status == 401
+        signed_out = await http.post(server.url + "/desk/signout", cookies={"llamita_staff": cookie.value},
+                                     allow_redirects=False)
+        assert signed_out.status == 303 and signed_out.cookies["llamita_staff"].value == ""
+
+
+async def _closed_case(server, http, words: str, identity: str | None = None) -> int:
+    customer = ChatClient(http, server.ws_url)
+    await customer.connect(identity=identity)
+    await customer.send(words)
+    await customer.send("I want to talk to a person")
+    await customer.message_from("bot")
+    await customer.message_from("bot")
+    [case] = [c for c in await (await http.get(server.url + "/desk/api/cases", headers=staff("Ana"))).json()]
+    await http.post(f"{server.url}/desk/api/cases/{case['id']}/resolve", headers=staff("Ana"))
+    await customer.close()
+    return case["id"]
+
+
+async def test_the_history_finds_closed_cases_by_words_customer_reference_number_and_date(server, http):
+    from adapters.identity import sign_identity
+    from tests.servers import IDENTITY_SECRET
+
+    carlos = sign_identity(IDENTITY_SECRET, {"id": "carlos.mendez", "name": "Carlos Méndez"})
+    skis = await _closed_case(server, http, "Can I bring my skis?")
+    hotel = await _closed_case(server, http, "My hotel booking is wrong", identity=carlos)
+
+    async def search(**query) -> list[int]:
+        answer = await http.get(server.url + "/desk/api/history", params=query, headers=staff("Ana"))
+        assert answer.status == 200 and int(answer.headers["X-Total-Count"]) == len(await answer.json())
+        return [case["id"] for case in await answer.json()]
+
+    assert await search() == [hotel, skis]                 # newest first
+    assert await search(q="skis") == [skis]               # words from the conversation
+    assert await search(q="méndez") == [hotel]            # the customer
+    assert await search(q="LT-40127") == [hotel]          # a booking of the customer's account
+    assert await search(q=f"#{skis}") == [skis]           # the case number
+    assert await search(q="100%_") == []                  # LIKE's wildcards are literal
+    assert await search(**{"from": "2000-01-01", "to": "2000-12-31"}) == []
+    assert (await http.get(server.url + "/desk/api/history?from=yesterday", headers=staff("Ana"))).status == 400
+
+
+async def test_a_returning_customers_earlier_cases_are_on_the_card(server, http):
+    from adapters.identity import sign_identity
+    from tests.servers import IDENTITY_SECRET
+
+    carlos = sign_identity(IDENTITY_SECRET, {"id": "carlos.mendez", "name": "Carlos Méndez"})
+    first = await _closed_case(server, http, "My hotel booking is wrong", identity=carlos)
+    customer = ChatClient(http, server.ws_url)
+    await customer.connect(identity=carlos)
+    await customer.send("I want to talk to a person")
+    await customer.message_from("bot")
+    [case] = await (await http.get(server.url + "/desk/api/cases", headers=staff("Ana"))).json()
+    assert [earlier["id"] for earlier in case["earlier"]] == [first]
+    assert case["earlier"][0]["state"] == "resolved"
+    await customer.close()

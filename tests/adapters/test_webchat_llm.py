@@ -74,7 +74,8 @@ async def test_a_security_hand_over_only_the_model_wanted_freezes_nothing(server
     service = server_with_model.runtime.service
     [case] = await service.open_cases()
     assert (case.reason, case.team, case.actions) == ("security", "technical", ())
-    assert (await service.store.read(lambda session: session.get(DemoAccount, "ACC-1002"))).frozen is False
+    account = await service.store.read(lambda session: session.get(DemoAccount, "ACC-1002"))
+    assert account.frozen is False
 
 
 def test_the_start_up_report_says_which_brain_is_on(tmp_path):

@@ -13,4 +13,3 @@ async def test_the_migrated_schema_matches_the_models(store):
         lambda session: compare_metadata(MigrationContext.configure(session.connection()), SQLModel.metadata))
 
     assert differences == []
-

@@ -73,6 +73,8 @@ class SlackStandIn:
         self._changed = asyncio.Event()
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
+        self.uploads: dict[str, bytes] = {}                     # file id -> the bytes POSTed to its upload URL
+        self.shared_files: list[dict] = []                      # completed uploads: file, channel, thread
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/api/"
@@ -122,6 +124,7 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{hook}", self._respond)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket-mode", self._socket_mode)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -248,6 +251,34 @@ class SlackStandIn:
     def _conversations_members(self, args: dict) -> dict:
         return {"ok": True, "members": self.members.get(args.get("channel", ""), []),
                 "response_metadata": {"next_cursor": ""}}
+
+    # ---- Slack's external file upload: get a URL, POST the bytes there, complete it into a channel/thread
+
+    def _files_getUploadURLExternal(self, args: dict) -> dict:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        self.uploads[file_id] = await request.read()
+        self._record(Call("upload", {"file_id": file_id, "bytes": len(self.uploads[file_id])}, 200, None))
+        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
+
+    def _files_completeUploadExternal(self, args: dict) -> dict:
+        files = args.get("files")
+        files = json.loads(files) if isinstance(files, str) else files
+        shared = []
+        for item in files or []:
+            if item.get("id") not in self.uploads:
+                return {"ok": False, "error": "file_not_found"}
+            record = {"id": item["id"], "title": item.get("title"), "channel": args.get("channel_id"),
+                      "thread_ts": args.get("thread_ts"), "initial_comment": args.get("initial_comment"),
+                      "data": self.uploads[item["id"]]}
+            self.shared_files.append(record)
+            shared.append({"id": item["id"], "title": item.get("title")})
+        return {"ok": True, "files": shared}
 
     def _apps_connections_open(self, _args: dict) -> dict:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode"}
