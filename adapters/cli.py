@@ -60,6 +60,9 @@ def serve_command(args: argparse.Namespace) -> int:
     settings = load_settings(env, args.config)
     configure_logging()
     open_files = raise_open_files_limit()
+    # Database work runs in threads (routing/store.py) and hands results back in many short steps; a
+    # thread waiting for the interpreter lock would otherwise wait up to 5 ms while the loop computes.
+    sys.setswitchinterval(0.0005)
     print(startup_report(settings), flush=True)
     if settings.chat_limits.connections and open_files < settings.chat_limits.connections + 100:
         print(f"  Note: this process may open {open_files} files; chat sockets beyond about {open_files - 100} "
