@@ -131,14 +131,15 @@ class OperatorConfig(_Strict):
                 return team
         return self.team(self.fallback_team)
 
-    def policy(self, today: date | None = None) -> Policy:
-        """The part of the configuration Llamita's mind needs."""
+    def policy(self, today: date | None = None, *, machine_translation: bool = True) -> Policy:
+        """The part of the configuration Llamita's mind needs (`machine_translation`: a translator is on)."""
         return Policy(
             staff_languages=self.staff_languages,
             hot_topics=tuple(HotTopic(**topic.model_dump()) for topic in self.hot_topics),
             reason_teams={reason: self.routing.get(reason, self.fallback_team)
                           for reason in REASONS if reason != "hot_topic"},
             default_team=self.fallback_team,
+            machine_translation=machine_translation,
             today=today,
         )
 
@@ -479,10 +480,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         missing.append("Slack: off. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
                        "Socket Mode) after creating the app from manifest.yml; see README, 'Connect Slack'.")
     llm = load_llm_settings(env)
-    translation = load_translation_settings(env, llm)
-    if translation is None:
-        missing.append("Machine translation: off. Set LIBRETRANSLATE_URL (a self-hosted LibreTranslate) or "
-                       "LLAMITA_TRANSLATOR=deepl|microsoft|google|llm; see docs/translation.md.")
+    translation = load_translation_settings(env, llm)   # the start-up report says how to turn it on
     port = _number(env, "LLAMITA_PORT", 8080)
     defaults = ChatLimits()
     chat_limits = ChatLimits(

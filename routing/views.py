@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.summary import HandOver
 from routing.models import Author, Case, Message, utcnow
 
 
@@ -25,22 +26,33 @@ class MessageView:
     at: datetime
     translation: str | None = None
     client_id: str | None = None     # the sender's own id for the message, so a sender can match its echo
+    # Machine translation (docs/translation.md): None when none is needed, else "pending", "done", "failed";
+    # `translation` is in `translation_language` (a customer's words: the staff's; a staff reply: the customer's).
+    translation_state: str | None = None
+    translation_language: str | None = None
 
     def to_event(self) -> dict:
         """As a live event carries it (JSON), so a socket can show it without reading it back."""
         return {"seq": self.seq, "author": self.author, "name": self.name, "text": self.text,
-                "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id}
+                "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id,
+                "translation_state": self.translation_state, "translation_language": self.translation_language}
 
     @classmethod
     def from_event(cls, data: dict) -> "MessageView":
         return cls(int(data["seq"]), data["author"], data.get("name"), data["text"],
-                   datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"))
+                   datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"),
+                   data.get("translation_state"), data.get("translation_language"))
 
     @classmethod
     def of(cls, message: Message, agent_name: str) -> "MessageView":
         name = message.author_name or (agent_name if message.author == Author.BOT else None)
         return cls(message.seq, message.author, name, message.text, message.created_at, message.translation,
-                   message.client_id if message.author == Author.CUSTOMER else None)
+                   message.client_id if message.author == Author.CUSTOMER else None,
+                   message.translation_state, message.translation_language)
+
+    @property
+    def translation_failed(self) -> bool:
+        return self.translation_state == "failed"
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,9 @@ class CaseView:
     claimed_at: datetime | None
     closed_at: datetime | None
     recent: tuple[MessageView, ...] = field(default=())
+    language_choice: str | None = None       # the customer's: a staff language, or "translate"
+    translating: bool = False                # messages are machine-translated both ways
+    handover: HandOver | None = None         # the card's summary for people (bot.summary.HandOver)
 
     @property
     def waited_seconds(self) -> float:
@@ -86,7 +101,8 @@ class CaseView:
 
     @classmethod
     def of(cls, case: Case, customer: CustomerView, team_name: str | None, staff_languages: tuple[str, ...],
-           recent: tuple[MessageView, ...] = ()) -> "CaseView":
+           recent: tuple[MessageView, ...] = (), *, language_choice: str | None = None, translating: bool = False,
+           handover: HandOver | None = None) -> "CaseView":
         return cls(
             id=case.id, conversation_id=case.conversation_id, state=case.state, reason=case.reason,
             team=case.team, team_name=team_name, topic=case.topic, summary=case.summary,
@@ -96,7 +112,7 @@ class CaseView:
             signals=tuple(json.loads(case.signals or "[]")), actions=tuple(json.loads(case.actions or "[]")),
             opened_at=case.opened_at, handed_over_at=case.handed_over_at, claimed_by=case.claimed_by,
             claimed_by_name=case.claimed_by_name, claimed_at=case.claimed_at, closed_at=case.closed_at,
-            recent=recent,
+            recent=recent, language_choice=language_choice, translating=translating, handover=handover,
         )
 
 
