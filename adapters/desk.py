@@ -21,6 +21,8 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from adapters.labels import sentiment_label, summary_fields
+from bot.summary import mask_contacts
 from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
@@ -52,12 +54,26 @@ def case_json(case: CaseView) -> dict:
     for key in ("opened_at", "handed_over_at", "claimed_at", "closed_at"):
         data[key] = data[key].isoformat() if data[key] else None
     data["recent"] = [message_json(m) for m in case.recent]
+    data["handover"] = handover_json(case)
+    data["mood"] = sentiment_label(case.sentiment)
+    if data["customer"].get("email"):
+        data["customer"]["email"] = mask_contacts(data["customer"]["email"])
+    return data
+
+
+def handover_json(case: CaseView) -> dict | None:
+    """The hand-over summary as the desk shows it: the same fields as the Slack and Teams cards."""
+    if case.handover is None:
+        return None
+    data = case.handover.to_json()
+    data["fields"] = [list(row) for row in summary_fields(case)]
     return data
 
 
 def message_json(message: MessageView) -> dict:
     return {"seq": message.seq, "author": message.author, "name": message.name, "text": message.text,
-            "at": message.at.isoformat(), "translation": message.translation}
+            "at": message.at.isoformat(), "translation": message.translation,
+            "translation_state": message.translation_state, "translation_language": message.translation_language}
 
 
 class Desk:
