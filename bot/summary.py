@@ -166,8 +166,8 @@ _REASON_TOPIC = {"security": "account security", "legal": "a legal claim", "dist
 _QUOTE_WANTS = 180
 _EMAIL = _re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
 _PHONE = _re.compile(r"(?<![\w-])(\+?\d[\d ()./-]{6,}\d)(?![\w-])")
-_AMOUNT = _re.compile(r"(?:(?:€|\$|£|R\$|US\$)\s?\d[\d.,]*|\b\d[\d.,]*\s?(?:€|\$|£|eur|euros?|usd|dollars?|"
-                      r"d[oó]lares|reais|brl|gbp)\b)", _re.IGNORECASE)
+_AMOUNT = _re.compile(r"(?:(?:€|\$|£|R\$|US\$)\s?\d[\d.,]*\d|(?:€|\$|£)\s?\d|\b\d[\d.,]*\s?(?:€|\$|£|"
+                      r"(?:eur|euros?|usd|dollars?|d[oó]lares|reais|brl|gbp)\b))", _re.IGNORECASE)
 _FLIGHT = _re.compile(r"\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{2,4})\b")
 _NOT_FLIGHT = {"LT", "EU", "US", "UK", "OK", "MY", "TO", "IN", "ON", "AT", "NO", "SO", "IS", "IT", "AM", "PM",
                "CE", "EC", "DE", "ES", "EN", "PT", "FR", "NL"}
@@ -327,8 +327,13 @@ def _wants(facts: HandOverFacts, subjects: list[str], topics: list[str]) -> str:
         first = "Asks something Llamita's knowledge does not cover"
     else:
         first = "Needs a person"
-    said = [text for text in _said(facts) if len(text.split()) >= 3] or _said(facts)
-    quote = f" In their words: “{_quote_to(said[0], _QUOTE_WANTS)}”" if said else ""
+    said = _said(facts)
+    handed_over_at = len(facts.memory.sentiments) - 1     # Llamita read one message a turn until it handed over
+    if reason in ("security", "legal", "distress", "hot_topic") and 0 <= handed_over_at < len(said):
+        quoted = said[handed_over_at]          # the message that brought the hand-over
+    else:
+        quoted = next((text for text in said if len(text.split()) >= 3), said[0] if said else "")
+    quote = f" In their words: “{_quote_to(quoted, _QUOTE_WANTS)}”" if quoted else ""
     return mask_contacts(f"{first}.{quote}")
 
 
