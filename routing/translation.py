@@ -57,15 +57,16 @@ class Translations:
 
     async def on_relay(self, kind: str, case: CaseView, message_id: int | None,
                        message: MessageView | None, channel: str, target: str) -> tuple[CaseView, MessageView | None]:
-        """What a staff post shows, translated where the case needs it: a customer's message (and the card
-        refreshed after it), or a card's messages. Bounded by the translator's deadline; never raises."""
+        """What a staff post shows, translated where the case needs it: a customer's message, or a card's
+        messages. A customer's new message also queues the card's update (once, however many arrive before
+        it goes). Bounded by the translator's deadline; never raises."""
+        if kind == "message" and message is not None and message.author == "customer" and case.handover:
+            await self._card_follows(case.id, channel, target)   # its summary counts the new message
         if self.translator is None or not case.translating:
             return case, message
         try:
             if kind == "message" and message is not None and message_id is not None \
                     and message.author == "customer":
-                await self.service.store.write(_queue_card_update_once, case.id, channel, target,
-                                               self.service.clock())
                 if message.translation_state != "done":
                     message = await self._once(message_id, message.text, case.language, self.staff_language,
                                                message)
@@ -74,6 +75,12 @@ class Translations:
         except Exception:   # a translation must never stop a delivery: the original goes
             log.exception("translating for case %s failed; delivering the original", case.id)
         return case, message
+
+    async def _card_follows(self, case_id: int, channel: str, target: str) -> None:
+        try:
+            await self.service.store.write(_queue_card_update_once, case_id, channel, target, self.service.clock())
+        except Exception:   # the card is refreshed by the next move instead
+            log.exception("could not queue the card update of case %s", case_id)
 
     async def for_card(self, case: CaseView) -> bool:
         """Translate the customer's messages a card quotes (its first and its latest); True if any were."""
@@ -218,10 +225,11 @@ def _queue_card_update_once(session: Session, case_id: int, channel: str, target
     """A customer's new message changes the card (its count, its mood, its facts): update it, once for
     however many messages arrive before the update goes out."""
     sql = Raw.of(session)
+    if sql.value("SELECT 1 FROM staffpost WHERE case_id = :case AND channel = :channel AND kind = 'card_update' "
+                 "AND status = 'pending' LIMIT 1", case=case_id, channel=channel):
+        return
     sql.run("INSERT INTO staffpost (case_id, message_id, channel, target, kind, status, attempts, next_attempt_at, "
-            "created_at) SELECT :case, NULL, :channel, :target, 'card_update', 'pending', 0, :now, :now "
-            "WHERE NOT EXISTS (SELECT 1 FROM staffpost WHERE case_id = :case AND channel = :channel "
-            "AND kind = 'card_update' AND status = 'pending')",
+            "created_at) VALUES (:case, NULL, :channel, :target, 'card_update', 'pending', 0, :now, :now)",
             case=case_id, channel=channel, target=target, now=sql.stamp(now))
 
 

@@ -121,5 +121,6 @@ class DeepLStandIn(_StandIn):
         if target.upper() in ("EN", "PT"):
             return web.json_response({"message": f"Value for 'target_lang' not supported: {target}"}, status=400)
         return web.json_response({"translations": [
-            {"detected_source_language": source or "DE", "text": self.translation(text, source, target)}
+            {"detected_source_language": source or "DE", "text": self.translation(text, source, target),
+             "billed_characters": len(text)}
             for text in texts]})
