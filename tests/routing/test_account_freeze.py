@@ -29,8 +29,7 @@ async def last_reply(service, conversation_id: str) -> str:
 
 
 async def is_frozen(store) -> bool:
-    async with store.session() as session:
-        return (await session.get(DemoAccount, "ACC-1001")).frozen
+    return await store.read(lambda session: session.get(DemoAccount, "ACC-1001").frozen)
 
 
 async def test_llamita_knows_afterwards_that_it_froze_the_account_and_does_not_take_payments(service, store):
@@ -53,8 +52,7 @@ async def test_the_card_shows_the_frozen_account_and_staff_unfreeze_it_on_the_ca
 
     assert not view.customer.account_frozen and not await is_frozen(store)
     assert view.actions[-1] == {"action": "unfreeze_account", "done": True, "account": "ACC-1001", "by": "Ana"}
-    async with store.session() as session:
-        events = (await session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id))).all()
+    events = await store.read(lambda session: session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id)).all())
     unfrozen = [event for event in events if event.kind == "account_unfrozen"]
     assert [(e.actor, json.loads(e.detail)) for e in unfrozen] == [("desk:ana", {"account": "ACC-1001"})]
     told = [m for m in await service.messages_after(conversation_id, 0) if m.author == "system"][-1]
