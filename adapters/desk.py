@@ -29,6 +29,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from adapters.attachments.links import Links
 from adapters.attachments.web import Inspector, read_upload
+from adapters.labels import sentiment_label, summary_fields
+from bot.summary import mask_contacts
 from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
@@ -62,12 +64,26 @@ def case_json(case: CaseView, earlier: list | None = None) -> dict:
     data["recent"] = [message_json(m) for m in case.recent]
     data["earlier"] = [{"id": e.id, "state": e.state, "reason": e.reason, "opened_at": e.opened_at.isoformat(),
                         "closed_at": e.closed_at.isoformat() if e.closed_at else None} for e in earlier or []]
+    data["handover"] = handover_json(case)
+    data["mood"] = sentiment_label(case.sentiment)
+    if data["customer"].get("email"):
+        data["customer"]["email"] = mask_contacts(data["customer"]["email"])
+    return data
+
+
+def handover_json(case: CaseView) -> dict | None:
+    """The hand-over summary as the desk shows it: the same fields as the Slack and Teams cards."""
+    if case.handover is None:
+        return None
+    data = case.handover.to_json()
+    data["fields"] = [list(row) for row in summary_fields(case)]
     return data
 
 
 def message_json(message: MessageView, links: Links | None = None) -> dict:
     data = {"seq": message.seq, "author": message.author, "name": message.name, "text": message.text,
-            "at": message.at.isoformat(), "translation": message.translation}
+            "at": message.at.isoformat(), "translation": message.translation,
+            "translation_state": message.translation_state, "translation_language": message.translation_language}
     if message.attachment is not None and links is not None:
         data["attachment"] = links.describe(message.attachment)
     return data

@@ -5,6 +5,8 @@ markup and the escaping differ, and those stay in each platform's module.
 """
 from __future__ import annotations
 
+from bot.language import LANGUAGE_NAMES
+from bot.summary import mask_contacts, mood_words
 from routing.views import CaseView, MessageView
 
 REASONS = {
@@ -15,15 +17,13 @@ AUTHORS = {"customer": "Customer", "bot": "Llamita", "staff": "Staff", "system":
 
 
 def sentiment_label(value: float) -> str:
-    if value <= -0.6:
-        mood = "very negative"
-    elif value <= -0.2:
-        mood = "negative"
-    elif value < 0.2:
-        mood = "neutral"
-    else:
-        mood = "positive"
-    return f"{mood} ({value:+.1f})"
+    """The mood now, in the same words as the hand-over summary (bot.summary.mood_words) everywhere."""
+    return f"{mood_words(value)} ({value:+.1f})"
+
+
+def mood_label(case: CaseView) -> str:
+    """The mood at the start and now, with its trend (the summary's), else the latest score."""
+    return case.handover.mood if case.handover else sentiment_label(case.sentiment)
 
 
 def reason_label(case: CaseView) -> str:
@@ -33,6 +33,11 @@ def reason_label(case: CaseView) -> str:
 def language_label(case: CaseView, staff_languages: tuple[str, ...]) -> str:
     if not case.language:
         return "unknown"
+    if case.translating:
+        chosen = ", the customer's choice" if case.language_choice == "translate" else ""
+        return f"{case.language}, machine translation both ways{chosen} (staff: {', '.join(staff_languages)})"
+    if case.needs_translation and case.language_choice:
+        return f"{case.language}, the customer chose to continue in {case.language_choice}"
     if case.needs_translation:
         return f"{case.language}, needs translation (staff: {', '.join(staff_languages)})"
     return case.language
@@ -68,3 +73,47 @@ def details(case: CaseView) -> list[str]:
         who = f"{action['by']}'s" if action.get("by") else "Llamita's"
         lines.append(f"{who} action: {action.get('action', '?')} {done}")
     return lines
+
+
+def summary_fields(case: CaseView) -> list[tuple[str, str]]:
+    """The hand-over summary as (label, text) rows, e-mail addresses and phone numbers partly masked;
+    a case without one (never handed over) shows what it has."""
+    if case.handover is None:
+        return [("Summary", summary_text(case))]
+    return [(label, mask_contacts(text)) for label, text in case.handover.fields()]
+
+
+def card_message_text(message: MessageView) -> str:
+    """A message as a card quotes it: in the staff's language where translated, contacts partly masked."""
+    if message.author == "customer" and message.translation_state == "done" and message.translation:
+        return mask_contacts(message.translation)
+    return mask_contacts(message.text)
+
+
+def relayed(message: MessageView) -> tuple[str, str | None, str | None]:
+    """A message relayed into a thread: (what staff read first, the original one click away, a note).
+
+    A customer's words machine-translated: the translation first, the original behind it. A translation
+    that failed: the words as written, and a note that the translation follows when it works. A staff
+    reply translated for the customer: what was written, and what the customer got.
+    """
+    language = LANGUAGE_NAMES.get(message.translation_language or "", message.translation_language or "")
+    state = message.translation_state or ("done" if message.translation else None)
+    if message.author == "customer":
+        if state == "done" and message.translation:
+            return message.translation, message.text, None
+        if state == "failed":
+            return (message.text, None,
+                    "⚠ Translation failed: shown as written; the translation follows here when it works.")
+        return message.text, None, None
+    if message.author == "staff":
+        if state == "done" and message.translation:
+            return message.text, None, f"Sent to the customer in {language}: {message.translation}"
+        if state == "failed":
+            return message.text, None, "⚠ Translation failed: the customer got it as written; trying again."
+    return message.text, None, None
+
+
+def late_translation(message: MessageView, case: CaseView) -> str:
+    """The thread line for a translation that came after its message (it had failed at first)."""
+    return f"Translation of {author_label(message, case)}'s message (it had failed): {message.translation or ''}"

@@ -18,7 +18,8 @@ from aiohttp.abc import AbstractAccessLogger
 from adapters.attachments.links import Links
 from adapters.attachments.web import AttachmentFiles
 from adapters.desk import Desk
-from adapters.llm import brain_description, build_llm_brain, close_brain
+from adapters.llm import brain_description, build_chat_model, build_llm_brain, close_brain
+from adapters.translation import build_translator, translation_description
 from adapters.webchat import WebChat
 from bot.decision import AnyBrain
 from bot.offline import OfflineBrain
@@ -60,9 +61,10 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 def build_brain(settings: Settings) -> AnyBrain:
     """The offline brain, or the LLM brain in front of it when a language model is configured."""
     operator = settings.operator
+    policy = operator.policy(machine_translation=settings.translation is not None)
     if settings.llm is None:
-        return OfflineBrain(operator.policy())
-    return build_llm_brain(settings.llm, operator.policy(), company=operator.company, agent_name=operator.agent_name)
+        return OfflineBrain(policy)
+    return build_llm_brain(settings.llm, policy, company=operator.company, agent_name=operator.agent_name)
 
 
 def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> Runtime:
@@ -71,7 +73,10 @@ def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_to
     store = Store(settings.database_url)
     hub: Hub = RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
     operator = settings.operator
-    service = RoutingService(store, hub, operator, brain or build_brain(settings))
+    chat_model = build_chat_model(settings.llm) if settings.translation and settings.translation.provider == "llm" \
+        and settings.llm else None
+    service = RoutingService(store, hub, operator, brain or build_brain(settings),
+                             translator=build_translator(settings.translation, chat_model))
     service.attachments = Attachments(service, blob_store(settings.data_dir, settings.attachments.s3))
     webchat = WebChat(service, settings)
     desk = Desk(service, settings)
@@ -127,10 +132,12 @@ async def _lifetime(app: web.Application):
         log.info("trying %d staff posts again that a platform had refused", requeued)
     runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
     runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
+    runtime.tasks.append(asyncio.create_task(runtime.service.translations.run(), name="translation-retries"))
     log.info("ready: chat at %s/ and desk at %s/desk", runtime.settings.base_url, runtime.settings.base_url)
     yield
     # Stop cooperatively first: work cancelled mid-transaction leaks connections and can post twice.
     runtime.outbox.stop()
+    await runtime.service.translations.stop()
     for edge in runtime.edges:
         if drain := getattr(edge, "drain", None):
             await drain()
@@ -202,6 +209,7 @@ def startup_report(settings: Settings) -> str:
         + ("" if settings.database_kind == "PostgreSQL" else f" ({settings.database_url.split('///')[-1]}); "
            "set DATABASE_URL=postgresql://... for production"),
         f"  Brain:      {brain_description(settings.llm)}",
+        f"  Translation: {translation_description(settings.translation)}",
         f"  Web chat:   {base}/   (embed with <script src=\"{base}/widget.js\"></script>)",
     ]
     if settings.staff_token_generated:

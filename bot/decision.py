@@ -91,6 +91,8 @@ class Policy:
         "human_request": "general", "edge_case": "general",
     })
     default_team: str = "general"
+    # A translator is configured: customers whose language the staff do not speak may keep it.
+    machine_translation: bool = True
     today: date | None = None  # None: the real date (tests and triage may pin it)
 
     def team_for(self, reason: str) -> str:

@@ -402,7 +402,7 @@ class OfflineBrain:
             reply = say("handover_security_frozen", lang)
         else:
             reply = say(f"handover_{reason}", lang)
-        notice = staff_language_notice(language, self.policy.staff_languages)
+        notice = staff_language_notice(language, self.policy.staff_languages, self.policy.machine_translation)
         if notice:
             reply = f"{reply} {notice}"
         streak = memory.unanswered_streak + 1 if unanswered else memory.unanswered_streak

@@ -304,6 +304,16 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "nl": "Ons team werkt in het {staff}. Je kunt een van die talen kiezen, of in het {language} blijven "
               "schrijven; dan gebruiken we automatische vertaling.",
     },
+    # The same, when no machine translation is configured: only the staff languages are offered.
+    "staff_languages_only": {
+        "en": "Our team works in {staff}. Please choose one of them below to continue.",
+        "es": "Nuestro equipo trabaja en {staff}. Elige uno de ellos abajo para continuar.",
+        "pt": "Nossa equipe trabalha em {staff}. Escolha um deles abaixo para continuar.",
+        "de": "Unser Team arbeitet auf {staff}. Bitte wählen Sie unten eine dieser Sprachen, um fortzufahren.",
+        "fr": "Notre équipe travaille en {staff}. Choisissez l'une de ces langues ci-dessous pour continuer.",
+        "it": "Il nostro team lavora in {staff}. Scegline una qui sotto per continuare.",
+        "nl": "Ons team werkt in het {staff}. Kies hieronder een van die talen om verder te gaan.",
+    },
     # Added before a knowledge answer that exists only in English so far.
     "answer_in_english": {
         "en": "",
@@ -368,12 +378,15 @@ def say(key: str, lang_code: str, **values: str) -> str:
     return text.format(**values) if values else text
 
 
-def staff_language_notice(language: str, staff_languages: tuple[str, ...]) -> str:
-    """The plain offer for customers whose language the team does not speak (empty otherwise)."""
+def staff_language_notice(language: str, staff_languages: tuple[str, ...], machine_translation: bool = True) -> str:
+    """The plain offer for customers whose language the team does not speak (empty otherwise): the staff
+    languages, and machine translation of their own when a translator is configured."""
     if language in staff_languages or not staff_languages:
         return ""
     lang = reply_language(language)
     names = LANGUAGE_NAMES_IN.get(lang, LANGUAGE_NAMES)
     staff = [names.get(code, code) for code in staff_languages]
     joined = staff[0] if len(staff) == 1 else ", ".join(staff[:-1]) + f" {_AND.get(lang, 'or')} " + staff[-1]
+    if not machine_translation:
+        return say("staff_languages_only", lang, staff=joined)
     return say("staff_languages", lang, staff=joined, language=names.get(language, language))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import update
@@ -248,8 +248,7 @@ def _caption(clean: CleanFile) -> str:
 def _with(view: MessageView, attachment_id: str, clean: CleanFile) -> MessageView:
     attachment = AttachmentView(attachment_id, clean.kind, clean.content_type, clean.filename, len(clean.data),
                                 clean.width, clean.height, bool(clean.thumbnail))
-    return MessageView(view.seq, view.author, view.name, view.text, view.at, view.translation, view.client_id,
-                       attachment_id, attachment)
+    return replace(view, attachment_id=attachment_id, attachment=attachment)
 
 
 __all__ = ["Attachments", "CaseNotFound", "Received", "StoredAttachment", "new_attachment_id"]

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from bot.decision import CustomerProfile, Decision
+from bot.language_choice import chosen_line, conversation_language
 from bot.status_lines import status_line
 from routing import conversations
 from routing.config import OperatorConfig, TeamConfig
@@ -30,6 +31,8 @@ STAFF_SIDE = (Author.STAFF.value, Author.NOTE.value)
 
 # Where a team's cases go: (staff channel name, that platform's channel id) for each channel that has one.
 Targets = Callable[[TeamConfig], Iterable[tuple[str, str]]]
+# Whether a conversation in this language, with this choice, is machine-translated both ways.
+Translating = Callable[[str | None, str | None], bool]
 
 
 class CaseNotFound(LookupError):
@@ -65,6 +68,9 @@ class StaffMessageOutcome:
     to_customer: bool          # False: kept as an internal note
     duplicate: bool = False
     conversation_id: str | None = None
+    message_id: int | None = None
+    # Translated into the customer's language before they see it (routing/translation.py): not announced yet.
+    awaiting_translation: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,11 +82,12 @@ class Moved:
 
 class CaseBook:
     def __init__(self, operator: OperatorConfig, targets: Targets, clock: Callable[[], datetime],
-                 view: Callable[[Session, Case], CaseView]):
+                 view: Callable[[Session, Case], CaseView], translating: Translating = lambda _l, _c: False):
         self.operator = operator
         self.targets = targets
         self.clock = clock
         self.view = view
+        self.translating = translating
 
     # ------------------------------------------------------------------ reading a case
 
@@ -149,7 +156,8 @@ class CaseBook:
         self.event(session, case.id, "taken_over" if previous else "claimed", staff,
                    {"from": previous} if previous else {})
         team = self.operator.team(case.team or self.operator.fallback_team)
-        line = self._line(session, case, status_line("joined", case.language, name=staff.name, team=team.name))
+        line = self._line(session, case, status_line("joined", self.voice(session, case), name=staff.name,
+                                                     team=team.name))
         self.queue_to_threads(session, case.id, "card_update")
         return ClaimOutcome(True, self.view(session, case), staff.name, line)
 
@@ -167,15 +175,43 @@ class CaseBook:
                                        duplicate=True)
         session.refresh(case)  # who holds it now, after the lock
         to_customer = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
+        # A reply to a customer whose language the staff do not speak is translated before they see it.
+        translate = to_customer and self.translating(case.language, self._choice(sql, case.conversation_id))
         # A note takes no number of the customer's: it carries the number of the message it follows.
         seq = conversations.take_seq(sql, case.conversation_id) if to_customer else current
         message_id, view = conversations.append(
             sql, case.conversation_id, Author.STAFF if to_customer else Author.NOTE, text, self.clock(),
             case_id=case.id, seq=seq, client_id=external_id, author_id=staff.id, author_name=staff.name,
-            agent_name=self.operator.agent_name)
+            agent_name=self.operator.agent_name, translation_state="pending" if translate else None,
+            translation_language=case.language if translate else None)
         # Mirror it to the case's other staff channels (a desk reply shows in the Slack thread too).
         self.queue_to_threads(session, case.id, "message", message_id, skip_channel=staff.channel)
-        return StaffMessageOutcome(view, to_customer, conversation_id=case.conversation_id)
+        return StaffMessageOutcome(view, to_customer, conversation_id=case.conversation_id, message_id=message_id,
+                                   awaiting_translation=translate)
+
+    @staticmethod
+    def _choice(sql: Raw, conversation_id: str) -> str | None:
+        return sql.value("SELECT language_choice FROM conversation WHERE id = :id", id=conversation_id)
+
+    def voice(self, session: Session, case: Case) -> str | None:
+        """The language Llamita's status lines to this customer are in: the staff language they chose, or theirs."""
+        return conversation_language(case.language, self._choice(Raw.of(session), case.conversation_id))
+
+    def choose_language(self, session: Session, conversation_id: str, choice: str) -> tuple[MessageView, int | None]:
+        """The customer chose a staff language, or to keep theirs with machine translation: kept on the
+        conversation, recorded on its open case (whose cards show it), and confirmed to the customer."""
+        session.execute(update(Conversation).where(col(Conversation.id) == conversation_id)
+                        .values(language_choice=choice).execution_options(synchronize_session=False))
+        case_id = conversations.open_case_of(Raw.of(session), conversation_id)
+        case = session.get(Case, case_id[0]) if case_id else None
+        language = case.language if case else session.get(Conversation, conversation_id).language
+        line_text = chosen_line(choice, language)
+        if case is not None:
+            self.event(session, case.id, "language_chosen", None, {"choice": choice, "language": language})
+            self.queue_to_threads(session, case.id, "card_update")
+            return self._line(session, case, line_text), case.id
+        return conversations.append(Raw.of(session), conversation_id, Author.SYSTEM, line_text, self.clock(),
+                                    case_id=None, agent_name=self.operator.agent_name)[1], None
 
     def close(self, session: Session, case_id: int, staff: StaffMember, move: CaseMove) -> Moved:
         case = self.get(session, case_id)
@@ -184,7 +220,7 @@ class CaseBook:
         self.move(session, case, move, closed_at=now)
         self._release_claims(session, case_id, move.value, now)
         self.event(session, case.id, "resolved" if move is CaseMove.RESOLVE else "abandoned", staff, {})
-        line = self._line(session, case, status_line("resolved", case.language, name=staff.name))
+        line = self._line(session, case, status_line("resolved", self.voice(session, case), name=staff.name))
         self.queue_to_threads(session, case.id, "card_update")
         return Moved(self.view(session, case), line)
 
@@ -199,7 +235,7 @@ class CaseBook:
                   claimed_at=None)
         self._release_claims(session, case_id, "transferred", self.clock())
         self.event(session, case.id, "transferred", staff, {"from": old_team, "to": team_id})
-        line = self._line(session, case, status_line("transferred", case.language,
+        line = self._line(session, case, status_line("transferred", self.voice(session, case),
                                                      team=self.operator.team(team_id).name))
         self.queue_cards(session, case)
         return Moved(self.view(session, case), line)
@@ -223,7 +259,7 @@ class CaseBook:
         case.actions = json.dumps(json.loads(case.actions) + [
             {"action": "unfreeze_account", "done": True, "account": account_id, "by": staff.name}])
         self.event(session, case.id, "account_unfrozen", staff, {"account": account_id})
-        line = self._line(session, case, status_line("unfrozen", case.language, name=staff.name))
+        line = self._line(session, case, status_line("unfrozen", self.voice(session, case), name=staff.name))
         self.queue_to_threads(session, case.id, "card_update")
         return Moved(self.view(session, case), line)
 

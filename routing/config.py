@@ -131,14 +131,15 @@ class OperatorConfig(_Strict):
                 return team
         return self.team(self.fallback_team)
 
-    def policy(self, today: date | None = None) -> Policy:
-        """The part of the configuration Llamita's mind needs."""
+    def policy(self, today: date | None = None, *, machine_translation: bool = True) -> Policy:
+        """The part of the configuration Llamita's mind needs (`machine_translation`: a translator is on)."""
         return Policy(
             staff_languages=self.staff_languages,
             hot_topics=tuple(HotTopic(**topic.model_dump()) for topic in self.hot_topics),
             reason_teams={reason: self.routing.get(reason, self.fallback_team)
                           for reason in REASONS if reason != "hot_topic"},
             default_team=self.fallback_team,
+            machine_translation=machine_translation,
             today=today,
         )
 
@@ -313,6 +314,58 @@ def load_llm_settings(env: Mapping[str, str] | None = None) -> LLMSettings | Non
                        base_url=base_url, deadline_seconds=deadline)
 
 
+TRANSLATORS = ("libre", "google", "microsoft", "deepl", "llm")
+
+
+@dataclass(frozen=True)
+class TranslationSettings:
+    """Machine translation (docs/translation.md). None in Settings: off (customers are offered staff languages)."""
+    provider: str                              # one of TRANSLATORS
+    url: str | None = None                     # LibreTranslate's URL; DeepL's server URL (a proxy, a test)
+    api_key: str = field(default="", repr=False)
+    region: str | None = None                  # Microsoft's resource region
+    deadline_seconds: float = 3.0              # a translation that takes longer is given up (the original goes)
+    workers: int = 4                           # threads for a blocking provider (deep-translator, DeepL)
+
+
+def load_translation_settings(env: Mapping[str, str], llm: LLMSettings | None = None) -> TranslationSettings | None:
+    """LLAMITA_TRANSLATOR (auto, off, libre, google, microsoft, deepl, llm) and each provider's own variables.
+
+    auto: LibreTranslate when LIBRETRANSLATE_URL is set (the self-hosted default), else DeepL when
+    DEEPL_AUTH_KEY is set, else off. Google (through deep-translator, no key) is only used when chosen.
+    """
+    raw = (env.get("LLAMITA_TRANSLATOR") or "auto").strip().lower()
+    if raw not in ("auto", "off", *TRANSLATORS):
+        raise ConfigError(f"LLAMITA_TRANSLATOR must be auto, off or one of {', '.join(TRANSLATORS)}, got {raw!r}")
+    libre_url = (env.get("LIBRETRANSLATE_URL") or "").strip() or None
+    deepl_key = (env.get("DEEPL_AUTH_KEY") or "").strip()
+    if raw == "auto":
+        raw = "libre" if libre_url else ("deepl" if deepl_key else "off")
+    if raw == "off":
+        return None
+    common = {"deadline_seconds": _seconds(env, "LLAMITA_TRANSLATION_DEADLINE", 3.0),
+              "workers": max(1, _number(env, "LLAMITA_TRANSLATION_WORKERS", 4))}
+    if raw == "libre":
+        if not libre_url or not libre_url.startswith(("http://", "https://")):
+            raise ConfigError("LLAMITA_TRANSLATOR=libre needs LIBRETRANSLATE_URL, the http(s) address of your "
+                              f"LibreTranslate server (such as http://localhost:5000), got {libre_url!r}")
+        return TranslationSettings("libre", libre_url, (env.get("LIBRETRANSLATE_API_KEY") or "").strip(), **common)
+    if raw == "deepl":
+        if not deepl_key:
+            raise ConfigError("LLAMITA_TRANSLATOR=deepl needs DEEPL_AUTH_KEY")
+        return TranslationSettings("deepl", (env.get("DEEPL_SERVER_URL") or "").strip() or None, deepl_key, **common)
+    if raw == "microsoft":
+        key = (env.get("MICROSOFT_TRANSLATOR_KEY") or "").strip()
+        if not key:
+            raise ConfigError("LLAMITA_TRANSLATOR=microsoft needs MICROSOFT_TRANSLATOR_KEY "
+                              "(and MICROSOFT_TRANSLATOR_REGION for a regional resource)")
+        return TranslationSettings("microsoft", None, key, (env.get("MICROSOFT_TRANSLATOR_REGION") or "").strip()
+                                   or None, **common)
+    if raw == "llm" and llm is None:
+        raise ConfigError("LLAMITA_TRANSLATOR=llm translates with the language model: set OPENAI_API_KEY too")
+    return TranslationSettings(raw, **common)
+
+
 @dataclass(frozen=True)
 class Settings:
     operator: OperatorConfig
@@ -329,6 +382,7 @@ class Settings:
     teams: TeamsSettings | None = None
     redis_url: str | None = None
     llm: LLMSettings | None = None   # a language model behind the offline brain; None: the offline brain alone
+    translation: TranslationSettings | None = None   # machine translation; None: off
     demo_sign_in: bool = False   # /chat/demo-identity signs anyone in as a demo customer: demo config only
     chat_limits: ChatLimits = field(default_factory=ChatLimits)
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
@@ -492,6 +546,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         missing.append("Slack: off. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (and SLACK_APP_TOKEN for "
                        "Socket Mode) after creating the app from manifest.yml; see README, 'Connect Slack'.")
     llm = load_llm_settings(env)
+    translation = load_translation_settings(env, llm)   # the start-up report says how to turn it on
     port = _number(env, "LLAMITA_PORT", 8080)
     defaults = ChatLimits()
     chat_limits = ChatLimits(
@@ -521,6 +576,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         teams=teams,
         redis_url=env.get("REDIS_URL") or None,
         llm=llm,
+        translation=translation,
         demo_sign_in=env.get("LLAMITA_DEMO_SIGN_IN", "1" if using_demo else "0") == "1",
         chat_limits=chat_limits,
         attachments=attachment_settings_from(env),

@@ -64,6 +64,8 @@ class Opened:
     agent_name: str | None
     customer_name: str | None
     customer_external_id: str | None
+    language: str | None = None
+    language_choice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,18 +111,19 @@ def start(sql: Raw, identity: Identity | None, token_hash: str, channel: str, no
 
 
 def resume(sql: Raw, token_hash: str, now: datetime) -> Opened | None:
-    row = sql.one("SELECT conversation.id, conversation.last_seq, customer.name, customer.external_id "
+    row = sql.one("SELECT conversation.id, conversation.last_seq, customer.name, customer.external_id, "
+                  "conversation.language, conversation.language_choice "
                   "FROM conversation JOIN customer ON customer.id = conversation.customer_id "
                   "WHERE conversation.token_hash = :token", token=token_hash)
     if row is None:
         return None
-    conversation_id, last_seq, name, external_id = row
+    conversation_id, last_seq, name, external_id, language, choice = row
     sql.run("UPDATE conversation SET last_seen_at = :now WHERE id = :id", now=sql.stamp(now), id=conversation_id)
     # The open case, or else the last one, so a customer coming back sees "resolved".
     case = sql.one('SELECT state, claimed_by_name FROM "case" WHERE conversation_id = :id '
                    "ORDER BY state IN ('bot', 'waiting', 'claimed') DESC, id DESC LIMIT 1", id=conversation_id)
     return Opened(conversation_id, last_seq, case[0] if case else CaseState.BOT.value, case[1] if case else None,
-                  name, external_id)
+                  name, external_id, language, choice)
 
 
 def _customer_for(sql: Raw, identity: Identity | None, now: datetime) -> tuple[int, str | None]:
@@ -184,19 +187,22 @@ def open_case(sql: Raw, conversation_id: str, now: datetime) -> int:
 def append(sql: Raw, conversation_id: str, author: Author, text: str, now: datetime, *,
            case_id: int | None, agent_name: str, seq: int | None = None, client_id: str | None = None,
            handled: bool = True, author_id: str | None = None, author_name: str | None = None,
-           language: str | None = None) -> tuple[int, MessageView]:
+           language: str | None = None, translation_state: str | None = None,
+           translation_language: str | None = None) -> tuple[int, MessageView]:
     """Insert a message (taking the next number unless given); returns its id and how it is shown."""
     seq = seq if seq is not None else take_seq(sql, conversation_id)
     message_id = sql.value(
         "INSERT INTO message (conversation_id, seq, case_id, author, author_id, author_name, text, client_id, "
-        "handled, language, created_at) VALUES (:conversation, :seq, :case, :author, :author_id, :author_name, "
-        ":text, :client_id, :handled, :language, :now) RETURNING id",
+        "handled, language, translation_state, translation_language, translation_attempts, created_at) "
+        "VALUES (:conversation, :seq, :case, :author, :author_id, :author_name, :text, :client_id, :handled, "
+        ":language, :translation_state, :translation_language, 0, :now) RETURNING id",
         conversation=conversation_id, seq=seq, case=case_id, author=author.value, author_id=author_id,
         author_name=author_name, text=text, client_id=client_id, handled=handled, language=language,
-        now=sql.stamp(now))
+        translation_state=translation_state, translation_language=translation_language, now=sql.stamp(now))
     name = author_name or (agent_name if author is Author.BOT else None)
     return message_id, MessageView(seq, author.value, name, text, now, None,
-                                   client_id if author is Author.CUSTOMER else None)
+                                   client_id if author is Author.CUSTOMER else None,
+                                   translation_state=translation_state, translation_language=translation_language)
 
 
 def receive(sql: Raw, conversation_id: str, text: str, client_id: str | None, now: datetime) -> Stored:

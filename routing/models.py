@@ -49,6 +49,9 @@ class Conversation(SQLModel, table=True):
     channel: str = "webchat"
     token_hash: str = Field(index=True)              # sha256 of the session token; the token itself is never stored
     language: str | None = None
+    # The customer's answer to "our team speaks ...": a staff language to continue in, or "translate"
+    # (keep writing their own, machine-translated both ways). None: not chosen.
+    language_choice: str | None = None
     brain_memory: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     last_seq: int = 0                                # sequence number of the newest message
     created_at: datetime = Field(default_factory=utcnow)
@@ -61,6 +64,7 @@ class Message(SQLModel, table=True):
         Index("uq_message_seq", "conversation_id", "seq", unique=True, sqlite_where=text("author != 'note'"),
               postgresql_where=text("author != 'note'")),
         UniqueConstraint("conversation_id", "client_id", name="uq_message_client_id"),
+        Index("ix_message_translation_due", "translation_state", "translation_retry_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
@@ -72,6 +76,11 @@ class Message(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     language: str | None = None
     translation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    translation_language: str | None = None           # the language `translation` is in
+    # None: no translation needed; "pending", "done", or "failed" (tried again at translation_retry_at).
+    translation_state: str | None = None
+    translation_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    translation_retry_at: datetime | None = None
     client_id: str | None = None                      # the sender's id for the message; a resend is stored once
     handled: bool = True                              # customer messages: False until Llamita or routing acted on it
     created_at: datetime = Field(default_factory=utcnow)

@@ -172,9 +172,11 @@ class Outbox:
         case = await self.service.case(post.case_id)
         card_ref = thread.card_ref if thread else None
         target = post.target if post.kind == "card" or thread is None else thread.target
+        view = MessageView.of(message, self.service.operator.agent_name) if message else None
+        # Machine translation on the relay (routing/translation.py), bounded by the translator's deadline.
+        case, view = await self.service.relay_view(post.kind, case, post.message_id, view, post.channel, target)
         return Delivery(post_id=post.id, kind=post.kind, case=case, target=target, card_ref=card_ref,
-                        message=MessageView.of(message, self.service.operator.agent_name) if message else None,
-                        attempt=attempt, queued_at=post.created_at)
+                        message=view, attempt=attempt, queued_at=post.created_at)
 
     async def _reschedule(self, post: StaffPost, seconds: float, error: str, attempts: int) -> None:
         await self.service.store.write(lambda session: session.execute(

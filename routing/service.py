@@ -24,7 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.decision import Action, AnyBrain, Decision, Memory, Signal, decide_with
+from bot.language_choice import language_offer, valid_choice
 from bot.status_lines import status_line
+from bot.translation import Translator
 from routing import conversations, queries
 from routing.cases import (
     STAFF_SIDE,
@@ -40,10 +42,11 @@ from routing.config import OperatorConfig, TeamConfig
 from routing.conversations import Identity, Pending
 from routing.hub import STAFF_TOPIC, Hub, conversation_topic
 from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
-from routing.models import Author, CaseState, StaffPost, StaffThread, utcnow
+from routing.models import Author, CaseState, Message, StaffPost, StaffThread, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
 from routing.redact import mask_card_numbers
 from routing.store import Raw, Rollback, Store
+from routing.translation import Translations
 from routing.views import CaseView, MessageView, StaffMember
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,8 @@ class ChatSession:
     agent_name: str | None
     customer_name: str | None
     customer_external_id: str | None = None   # the website's id, when the customer signed in
+    language_offer: dict | None = None        # the language buttons, while the customer has not chosen
+    language_choice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,8 @@ def token_hash(token: str) -> str:
 
 class RoutingService:
     def __init__(self, store: Store, hub: Hub, operator: OperatorConfig, brain: AnyBrain,
-                 staff_channels: Sequence[StaffChannel] = (), clock: Callable[[], datetime] = utcnow):
+                 staff_channels: Sequence[StaffChannel] = (), clock: Callable[[], datetime] = utcnow,
+                 translator: Translator | None = None):
         self.store = store
         self.hub = hub
         self.operator = operator
@@ -129,9 +135,12 @@ class RoutingService:
         self.clock = clock
         self.outbox_ready = asyncio.Event()   # set when posts are queued; the outbox worker waits on it
         self.views = CaseViews(operator.agent_name, {team.id: team.name for team in operator.teams},
-                               operator.staff_languages)
-        self.cases = CaseBook(operator, self._targets, lambda: self.clock(), self.views.one)
+                               operator.staff_languages, translator_available=translator is not None)
+        self.cases = CaseBook(operator, self._targets, lambda: self.clock(), self.views.one,
+                              translating=self.views.translating)
         self.attachments = None   # routing.attachments.Attachments, set by the server with its blob store
+        # Machine translation both ways, off the customer's message path (routing/translation.py).
+        self.translations = Translations(self, translator)
         # In-process only (one worker's sockets); across workers the conditional updates decide.
         self._conversation_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
@@ -152,8 +161,12 @@ class RoutingService:
         opened = await self.store.write_raw(conversations.resume, token_hash(token), self.clock())
         if opened is None:
             return None
+        offer = None
+        if opened.language_choice is None and CaseState(opened.state) in WITH_PEOPLE:
+            found = language_offer(opened.language, self.operator.staff_languages, self.translations.available)
+            offer = found.to_json() if found else None
         return ChatSession(opened.conversation_id, None, opened.last_seq, opened.state, opened.agent_name,
-                           opened.customer_name, opened.customer_external_id)
+                           opened.customer_name, opened.customer_external_id, offer, opened.language_choice)
 
     async def receive(self, conversation_id: str, text: str, client_id: str | None = None) -> Receipt:
         """Store a customer message (once, whatever the retries). Returns when it is durable."""
@@ -206,6 +219,8 @@ class RoutingService:
                                          case_id=pending.case_id, status={"state": CaseState.WAITING.value,
                                                                           "agent": None}
                                          if decision.hands_over else None)
+                    if decision.hands_over:
+                        await self._offer_languages(conversation_id, decision.language)
                 pending = following
 
     def _pass_to_people(self, sql: Raw, pending: Pending) -> Pending | None:
@@ -256,6 +271,42 @@ class RoutingService:
                             reason="edge_case", team=self.operator.fallback_team,
                             signals=(Signal("system.brain_error"),),
                             summary="Llamita failed to process the last message; please read the conversation.")
+
+    async def _offer_languages(self, conversation_id: str, language: str | None) -> None:
+        """A customer the team cannot answer in their language gets the choice as buttons (the reply says it)."""
+        offer = language_offer(language, self.operator.staff_languages, self.translations.available)
+        if offer is not None:
+            await self._nudge(conversation_topic(conversation_id), {"type": "language_offer", "offer": offer.to_json()})
+
+    async def choose_language(self, conversation_id: str, choice: str) -> MessageView:
+        """The customer's answer to the offer: a staff language, or "translate" (ValueError for anything else)."""
+        if not valid_choice(choice, self.operator.staff_languages, self.translations.available):
+            raise ValueError(f"not a language choice: {str(choice)[:20]!r}")
+        line, case_id = await self.store.write(self.cases.choose_language, conversation_id, choice)
+        if case_id is not None:
+            self.outbox_ready.set()
+        await self._nudge(conversation_topic(conversation_id), {"type": "language", "choice": choice})
+        await self._announce(conversation_id, line, to_staff=case_id is not None, case_id=case_id)
+        return line
+
+    async def relay_view(self, kind: str, case: CaseView, message_id: int | None, message: MessageView | None,
+                         channel: str, target: str) -> tuple[CaseView, MessageView | None]:
+        """What a staff post shows (called by the outbox just before delivering it): translated where the
+        case needs it (routing/translation.py), within the translator's deadline."""
+        return await self.translations.on_relay(kind, case, message_id, message, channel, target)
+
+    async def announce_revision(self, conversation_id: str, message_id: int, case_id: int | None) -> None:
+        """A message the customer may have seen changed (its translation came): show it again, and tell staff."""
+        def read(session: Session) -> MessageView | None:
+            message = session.get(Message, message_id)
+            return MessageView.of(message, self.operator.agent_name) if message else None
+
+        message = await self.store.read(read)
+        if message is None:
+            return
+        await self._nudge(conversation_topic(conversation_id), {"type": "message", "seq": message.seq,
+                                                                "message": message.to_event(), "revision": True})
+        await self._nudge(STAFF_TOPIC, {"type": "message", "case_id": case_id, "seq": message.seq})
 
     async def messages_after(self, conversation_id: str, seq: int, *, for_staff: bool = False) -> list[MessageView]:
         return await self.store.read(conversations.messages_after, conversation_id, seq, for_staff,
@@ -368,7 +419,10 @@ class RoutingService:
         if outcome.duplicate:
             return outcome
         self.outbox_ready.set()
-        if outcome.to_customer:
+        if outcome.awaiting_translation:
+            # Shown to the customer once translated (or, failing that, as written, marked).
+            self.translations.reply(outcome.conversation_id, case_id, outcome.message_id, outcome.message)
+        elif outcome.to_customer:
             await self._announce(outcome.conversation_id, outcome.message, to_staff=False, case_id=case_id)
         await self._nudge(STAFF_TOPIC, {"type": "message", "case_id": case_id, "seq": outcome.message.seq})
         return outcome
@@ -413,6 +467,9 @@ class RoutingService:
             await self._nudge(topic, {"type": "status", **status})
         if to_staff:
             await self._nudge(STAFF_TOPIC, {"type": "case", "case_id": case_id, "seq": message.seq})
+
+    async def nudge(self, topic: str, event: dict) -> None:
+        await self._nudge(topic, event)
 
     async def _nudge(self, topic: str, event: dict) -> None:
         """Best effort: what was committed stands even if the hub is down; readers catch up from the database."""

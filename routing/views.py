@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.summary import HandOver
 from routing.models import Author, Case, Message, utcnow
 
 
@@ -54,11 +55,16 @@ class MessageView:
     client_id: str | None = None     # the sender's own id for the message, so a sender can match its echo
     attachment_id: str | None = None           # the photo or document it carries, if any
     attachment: AttachmentView | None = None   # ... described, where it is shown (read only for such messages)
+    # Machine translation (docs/translation.md): None when none is needed, else "pending", "done", "failed";
+    # `translation` is in `translation_language` (a customer's words: the staff's; a staff reply: the customer's).
+    translation_state: str | None = None
+    translation_language: str | None = None
 
     def to_event(self) -> dict:
         """As a live event carries it (JSON), so a socket can show it without reading it back."""
         event = {"seq": self.seq, "author": self.author, "name": self.name, "text": self.text,
-                 "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id}
+                 "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id,
+                 "translation_state": self.translation_state, "translation_language": self.translation_language}
         if self.attachment is not None:
             event["attachment"] = self.attachment.to_event()
         return event
@@ -68,14 +74,21 @@ class MessageView:
         attachment = AttachmentView.from_event(data["attachment"]) if data.get("attachment") else None
         return cls(int(data["seq"]), data["author"], data.get("name"), data["text"],
                    datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"),
-                   attachment.id if attachment else None, attachment)
+                   attachment_id=attachment.id if attachment else None, attachment=attachment,
+                   translation_state=data.get("translation_state"),
+                   translation_language=data.get("translation_language"))
 
     @classmethod
     def of(cls, message: Message, agent_name: str, attachment: AttachmentView | None = None) -> "MessageView":
         name = message.author_name or (agent_name if message.author == Author.BOT else None)
         return cls(message.seq, message.author, name, message.text, message.created_at, message.translation,
                    message.client_id if message.author == Author.CUSTOMER else None,
-                   getattr(message, "attachment_id", None), attachment)
+                   attachment_id=getattr(message, "attachment_id", None), attachment=attachment,
+                   translation_state=message.translation_state, translation_language=message.translation_language)
+
+    @property
+    def translation_failed(self) -> bool:
+        return self.translation_state == "failed"
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,9 @@ class CaseView:
     claimed_at: datetime | None
     closed_at: datetime | None
     recent: tuple[MessageView, ...] = field(default=())
+    language_choice: str | None = None       # the customer's: a staff language, or "translate"
+    translating: bool = False                # messages are machine-translated both ways
+    handover: HandOver | None = None         # the card's summary for people (bot.summary.HandOver)
 
     @property
     def waited_seconds(self) -> float:
@@ -121,7 +137,8 @@ class CaseView:
 
     @classmethod
     def of(cls, case: Case, customer: CustomerView, team_name: str | None, staff_languages: tuple[str, ...],
-           recent: tuple[MessageView, ...] = ()) -> "CaseView":
+           recent: tuple[MessageView, ...] = (), *, language_choice: str | None = None, translating: bool = False,
+           handover: HandOver | None = None) -> "CaseView":
         return cls(
             id=case.id, conversation_id=case.conversation_id, state=case.state, reason=case.reason,
             team=case.team, team_name=team_name, topic=case.topic, summary=case.summary,
@@ -131,7 +148,7 @@ class CaseView:
             signals=tuple(json.loads(case.signals or "[]")), actions=tuple(json.loads(case.actions or "[]")),
             opened_at=case.opened_at, handed_over_at=case.handed_over_at, claimed_by=case.claimed_by,
             claimed_by_name=case.claimed_by_name, claimed_at=case.claimed_at, closed_at=case.closed_at,
-            recent=recent,
+            recent=recent, language_choice=language_choice, translating=translating, handover=handover,
         )
 
 

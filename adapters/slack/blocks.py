@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from adapters.labels import author_label as _author_label
-from adapters.labels import customer_label, details, language_label, reason_label, sentiment_label, summary_text
+from adapters.labels import (
+    card_message_text,
+    customer_label,
+    details,
+    language_label,
+    late_translation,
+    mood_label,
+    reason_label,
+    relayed,
+    summary_fields,
+)
 from adapters.slack.text import chunks, mrkdwn_literal, plain
 from routing.views import CaseView, MessageView, format_wait
 
@@ -85,7 +95,7 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
             ":link: A second copy of this case's card. Replies here still reach the case; use the other card's "
             "buttons.")}]})
-    blocks.append({"type": "section", "text": plain(f"Summary: {summary_text(case)}", SECTION_CHARS)})
+    blocks.extend(summary_blocks(case))
 
     customer = case.customer
     fields = [
@@ -94,7 +104,7 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         plain(f"Booking: {customer.booking or 'none linked'}", 2000),
         *([plain("Account: frozen (no bookings or payments)", 2000)] if customer.account_frozen else []),
         plain(f"Language: {language_label(case, staff_languages)}", 2000),
-        plain(f"Sentiment: {sentiment_label(case.sentiment)}", 2000),
+        plain(f"Mood: {mood_label(case)}", 2000),
         plain(f"Waited: {format_wait(case.waited_seconds)}", 2000),
     ]
     blocks.append({"type": "section", "fields": fields})
@@ -107,7 +117,7 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "*Last messages*"}]})
         for message in recent:
             blocks.append({"type": "section", "text": plain(
-                f"{_author_label(message, case)}: {message.text}", CARD_MESSAGE_CHARS)})
+                f"{_author_label(message, case)}: {card_message_text(message)}", CARD_MESSAGE_CHARS)})
 
     open_here = case.state in ("waiting", "claimed") and not moved_away and not copy
     if open_here:
@@ -160,16 +170,44 @@ def _confirm(title: str, text: str, confirm: str) -> dict:
 
 
 def thread_message(message: MessageView, case: CaseView) -> tuple[str, list[dict]]:
-    """A message relayed into the case's thread: (notification text, blocks)."""
+    """A message relayed into the case's thread: (notification text, blocks). A machine-translated
+    customer message shows the translation, and its original in a context block under it."""
     label = _author_label(message, case)
     if message.author == "customer":
         label = f"{label} (customer)"
+    first, original, note = relayed(message)
     blocks: list[dict] = [{"type": "context", "elements": [plain(label, 2000)]}]
-    for piece in chunks(message.text, SECTION_CHARS):
+    for piece in chunks(first, SECTION_CHARS):
         blocks.append({"type": "section", "text": {"type": "plain_text", "text": piece or " ", "emoji": False}})
-    if message.translation:
-        blocks.append({"type": "context", "elements": [plain(f"Translation: {message.translation}", 2000)]})
-    return notification(f"{label}: {message.text}"), blocks
+    blocks.extend(translation_context(original, note))
+    return notification(f"{label}: {first}"), blocks
+
+
+def translation_context(original: str | None, note: str | None) -> list[dict]:
+    """The original of a translated message, and what became of its translation, as context blocks."""
+    found = []
+    if original:
+        found.append({"type": "context", "elements": [plain(f"Original: {original}", 2000)]})
+    if note:
+        found.append({"type": "context", "elements": [plain(note, 2000)]})
+    return found
+
+
+def late_translation_message(message: MessageView, case: CaseView) -> tuple[str, list[dict]]:
+    """A translation that came after its message (it had failed at first), posted in the thread."""
+    text = late_translation(message, case)
+    return notification(text), [{"type": "section", "text": plain(text, SECTION_CHARS)}]
+
+
+def summary_blocks(case: CaseView) -> list[dict]:
+    """The hand-over summary (adapters.labels.summary_fields): what the customer wants first, the rest
+    as one section of labelled lines."""
+    rows = summary_fields(case)
+    blocks = [{"type": "section", "text": plain(f"{rows[0][0]}: {rows[0][1]}", SECTION_CHARS)}]
+    if len(rows) > 1:
+        blocks.append({"type": "section", "text": plain("\n".join(f"{label}: {text}" for label, text in rows[1:]),
+                                                        SECTION_CHARS)})
+    return blocks
 
 
 def fallbacks(layout: list[dict]) -> list[list[dict]]:

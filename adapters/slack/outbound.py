@@ -110,6 +110,11 @@ class SlackPoster:
                     return await upload_to_thread(self.client, attachments, delivery)   # adapters/slack/files.py
                 text, layout = blocks.thread_message(delivery.message, delivery.case)
                 return await self._post_once(delivery, text, layout, thread_ts=delivery.card_ref)
+            if delivery.kind == "translation":   # a translation that had failed, now done (routing/translation.py)
+                if delivery.message is None or not delivery.card_ref:
+                    return None
+                text, layout = blocks.late_translation_message(delivery.message, delivery.case)
+                return await self._post_once(delivery, text, layout, thread_ts=delivery.card_ref)
             log.warning("unknown delivery kind %r", delivery.kind)
             return None
         except SlackApiError as error:

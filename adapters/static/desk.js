@@ -287,9 +287,12 @@
         isMine(c) ? 'mine' : 'claimed'));
     }
     var language = badge(languageName(c.language), c.needs_translation ? 'translate' : 'lang');
-    if (c.needs_translation) {
-      language.textContent = '⚑ ' + languageName(c.language) + ' · needs translation';
-      language.title = 'Nobody on the team speaks this language; reply through machine translation.';
+    if (c.translating) {
+      language.textContent = '⇄ ' + languageName(c.language) + ' · machine translation';
+      language.title = 'Messages are machine-translated both ways: write in English.';
+    } else if (c.needs_translation) {
+      language.textContent = '⚑ ' + languageName(c.language) + (c.language_choice ? ' · chose ' + languageName(c.language_choice) : ' · needs translation');
+      language.title = 'Nobody on the team speaks this language.';
     }
     top.appendChild(language);
     card.appendChild(top);
@@ -305,14 +308,16 @@
     var parts = [];
     if (cust.booking) parts.push('Booking ' + cust.booking);
     parts.push(REASONS[c.reason] || c.reason || 'Handed over');
-    if (c.topic) parts.push('about ' + topicName(c.topic));
+    if (c.handover && c.handover.topics && c.handover.topics.length) parts.push('about ' + c.handover.topics.join(', '));
+    else if (c.topic) parts.push('about ' + topicName(c.topic));
     var feeling = mood(c.sentiment);
     facts.textContent = parts.join(' · ') + ' · ';
-    var moodNode = el('span', 'mood mood-' + feeling.kind, 'mood: ' + feeling.label);
+    var moodNode = el('span', 'mood mood-' + feeling.kind, 'mood: ' + (c.handover ? c.handover.mood_now : feeling.label));
     facts.appendChild(moodNode);
     card.appendChild(facts);
 
-    if (c.summary) card.appendChild(el('p', 'card-summary', c.summary));
+    if (c.handover) card.appendChild(el('p', 'card-summary', c.handover.wants));
+    else if (c.summary) card.appendChild(el('p', 'card-summary', c.summary));
     if (c.actions && c.actions.length) {
       card.appendChild(el('p', 'card-did', c.actions.map(actionText).join('; ') + '.'));
     }
@@ -326,7 +331,7 @@
       recent.forEach(function (m) {
         var line = el('li', 'recent-' + m.author);
         line.appendChild(el('span', 'recent-who', authorName(m) + ': '));
-        line.appendChild(document.createTextNode(truncate(m.text, 140)));
+        line.appendChild(document.createTextNode(truncate(staffReads(m), 140)));
         list.appendChild(line);
       });
       card.appendChild(list);
@@ -512,8 +517,11 @@
     details.textContent = '';
     var cust = c.customer || {};
     detail(details, 'Reason', REASONS[c.reason] || c.reason);
-    detail(details, 'Summary', c.summary);
-    detail(details, 'Topic', topicName(c.topic));
+    if (c.handover) handoverDetails(details, c.handover);
+    else {
+      detail(details, 'Summary', c.summary);
+      detail(details, 'Topic', topicName(c.topic));
+    }
     var customer = [cust.name || 'Anonymous visitor'];
     if (cust.tier) customer.push(cust.tier);
     customer.push(cust.verified ? 'signed in (verified)' : 'not signed in');
@@ -521,11 +529,12 @@
     detail(details, 'Customer', customer.join(' · '));
     detail(details, 'Booking', cust.booking);
     if (frozen(c)) detail(details, 'Account', 'frozen: no bookings or payments until someone unfreezes it');
-    var language = languageName(c.language) + (c.needs_translation ? ' — ⚑ needs translation (not a staff language)' : '');
-    detail(details, 'Language', language, c.needs_translation ? 'translate' : null);
-    var feeling = mood(c.sentiment);
-    detail(details, 'Mood', feeling.label + ' (' + (Number(c.sentiment) || 0).toFixed(1) + ')', 'mood-' + feeling.kind);
-    if (c.signals && c.signals.length) detail(details, 'Signals', c.signals.join(', '));
+    if (!c.handover) {
+      var language = languageName(c.language) + (c.needs_translation ? ' — ⚑ needs translation (not a staff language)' : '');
+      detail(details, 'Language', language, c.needs_translation ? 'translate' : null);
+      var feeling = mood(c.sentiment);
+      detail(details, 'Mood', (c.mood || feeling.label), 'mood-' + feeling.kind);
+    }
     if (c.actions && c.actions.length) {
       detail(details, 'Actions', c.actions.map(actionText).join('; '));
     }
@@ -570,6 +579,14 @@
     showPendingReplies();
   }
 
+  // The hand-over summary: the same fields as the Slack and Teams cards (adapters/labels.py).
+  function handoverDetails(details, handover) {
+    (handover.fields || []).forEach(function (row) {
+      detail(details, row[0], row[1], row[0] === 'Language' && /machine translation|not a staff language/.test(row[1])
+        ? 'translate' : null);
+    });
+  }
+
   function messageItem(m) {
     var item = el('li', 'message message-' + m.author);
     item.setAttribute('data-seq', String(m.seq));
@@ -581,15 +598,60 @@
     head.appendChild(el('span', 'message-who', authorName(m)));
     head.appendChild(el('span', 'message-time', clock(m.at)));
     item.appendChild(head);
-    if (m.attachment) item.appendChild(attachmentNode(m.attachment));
-    else item.appendChild(el('p', 'message-text', m.text));
-    if (m.translation) {
-      var translated = el('p', 'message-translation');
-      translated.appendChild(el('span', 'translation-label', 'Translation: '));
-      translated.appendChild(document.createTextNode(m.translation));
+    item.setAttribute('data-translation', m.translation_state || '');
+    if (m.attachment) {
+      item.appendChild(attachmentNode(m.attachment));
+      return item;
+    }
+    translatedMessage(item, m);
+    return item;
+  }
+
+  // ------------------------------------------------------------------ machine translation
+  // A customer's words machine-translated: the translation first, the original one click away (a toggle);
+  // a failed translation says so; a staff reply shows what the customer got.
+  function staffReads(m) {
+    return m.author === 'customer' && m.translation_state === 'done' && m.translation ? m.translation : m.text;
+  }
+
+  var toggles = 0;
+  function translatedMessage(item, m) {
+    var state = m.translation_state || (m.translation ? 'done' : '');
+    if (m.author === 'customer' && state === 'done' && m.translation) {
+      item.appendChild(el('p', 'message-text', m.translation));
+      var toggle = el('button', 'link-button original-toggle');
+      toggle.type = 'button';
+      var original = el('p', 'message-translation message-original', m.text);
+      original.id = 'original-' + (++toggles);
+      original.hidden = true;
+      toggle.setAttribute('aria-expanded', 'false');
+      toggle.setAttribute('aria-controls', original.id);
+      toggle.textContent = 'Show original';
+      toggle.addEventListener('click', function () {
+        var open = original.hidden;
+        original.hidden = !open;
+        toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+        toggle.textContent = open ? 'Hide original' : 'Show original';
+      });
+      item.appendChild(toggle);
+      item.appendChild(original);
+      return;
+    }
+    item.appendChild(el('p', 'message-text', m.text));
+    var note = null;
+    if (state === 'failed') {
+      note = m.author === 'customer' ? '⚠ Translation failed: shown as written; trying again.'
+        : '⚠ Translation failed: the customer got it as written; trying again.';
+    } else if (state === 'pending') {
+      note = 'Translating…';
+    } else if (m.author !== 'customer' && state === 'done' && m.translation) {
+      note = 'Sent as: ' + m.translation;
+    }
+    if (note) {
+      var translated = el('p', 'message-translation', note);
+      translated.setAttribute('data-state', state);
       item.appendChild(translated);
     }
-    return item;
   }
 
   function attachmentNode(a) {
@@ -618,6 +680,14 @@
     var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     var added = false;
     messages.forEach(function (m) {
+      var known = openMessages.get(m.seq);
+      if (known && m.author !== 'note' && known.getAttribute('data-translation') !== (m.translation_state || '')) {
+        // Its translation came (or failed) since it was shown.
+        var fresh = messageItem(m);
+        known.parentNode.replaceChild(fresh, known);
+        openMessages.set(m.seq, fresh);
+        return;
+      }
       if (openMessages.has(m.seq)) return;
       var item = messageItem(m);
       openMessages.set(m.seq, item);

@@ -106,6 +106,7 @@
     state.lastSeq = 0;
     state.transcript = [];
     state.outbox = [];
+    storage.remove('language_chosen');
     saveConversation();
     saveTranscript();
     saveOutbox();
@@ -287,10 +288,16 @@
   form.appendChild(row);
   form.appendChild(footer);
 
+  // The language choice (issue 11): buttons, shown when the team does not speak the customer's language.
+  var languageOffer = el('div', 'language-offer');
+  languageOffer.hidden = true;
+  languageOffer.setAttribute('role', 'group');
+
   panel.appendChild(header);
   panel.appendChild(banner);
   panel.appendChild(log);
   panel.appendChild(typing);
+  panel.appendChild(languageOffer);
   panel.appendChild(notice);
   panel.appendChild(form);
 
@@ -340,12 +347,14 @@
     if (message.attachment) bubble.appendChild(attachmentElement(message.attachment));
     else fillText(bubble, message.text);
     var meta = el('div', 'meta');
+    var translated = translationNote(message);
     var time = el('span', 'time', clock(message.at));
     var status = el('span', 'status');
     meta.appendChild(time);
     meta.appendChild(status);
     node.appendChild(who);
     node.appendChild(bubble);
+    if (translated) node.appendChild(translated);
     node.appendChild(meta);
     return node;
   }
@@ -389,6 +398,99 @@
     }).catch(function () { /* offline: the picture stays a link */ });
   }
 
+  // ------------------------------------------------------------------ machine translation
+  // A staff reply machine-translated for the customer shows the translation; "Show original" reveals what
+  // the person wrote (a real button: keyboard reachable, aria-expanded). A translation that failed says so.
+  var originalCount = 0;
+  function translationNote(message) {
+    if (message.author !== 'staff' || !message.translation) return null;
+    var box = el('div', 'translation');
+    if (message.translation === 'pending') {
+      box.appendChild(el('span', 'translation-state', 'Translating…'));
+      return box;
+    }
+    if (message.translation === 'failed') {
+      box.appendChild(el('span', 'translation-state', 'Automatic translation failed: shown as written. The translation will follow.'));
+      return box;
+    }
+    if (typeof message.original !== 'string') return null;
+    box.appendChild(el('span', 'translation-state', 'Machine-translated'));
+    var toggle = el('button', 'original-toggle', 'Show original');
+    toggle.type = 'button';
+    var original = el('p', 'original');
+    original.id = 'llamita-original-' + (++originalCount);
+    original.hidden = true;
+    original.textContent = message.original;
+    toggle.setAttribute('aria-expanded', 'false');
+    toggle.setAttribute('aria-controls', original.id);
+    toggle.addEventListener('click', function () {
+      var open = original.hidden;
+      original.hidden = !open;
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      toggle.textContent = open ? 'Hide original' : 'Show original';
+      followEnd();
+    });
+    box.appendChild(toggle);
+    box.appendChild(original);
+    return box;
+  }
+
+  // A message shown before its translation came (or failed) is shown again, revised.
+  function reviseMessage(message) {
+    var node = shown.get(message.seq);
+    if (!node) return;
+    var fresh = messageElement(message);
+    fresh.setAttribute('data-seq', String(message.seq));
+    node.parentNode.replaceChild(fresh, node);
+    shown.set(message.seq, fresh);
+    for (var k = 0; k < state.transcript.length; k++) {
+      if (state.transcript[k].seq === message.seq) {
+        state.transcript[k] = transcriptEntry(message);
+        saveTranscript();
+        break;
+      }
+    }
+  }
+
+  function showLanguageOffer(offer) {
+    languageOffer.textContent = '';
+    if (!offer || !Array.isArray(offer.options) || !offer.options.length || storage.get('language_chosen', false)) {
+      languageOffer.hidden = true;
+      return;
+    }
+    var question = el('p', 'language-question', offer.question || 'Which language would you like to continue in?');
+    question.id = 'llamita-language-question';
+    languageOffer.setAttribute('aria-labelledby', question.id);
+    languageOffer.appendChild(question);
+    var buttons = el('div', 'language-options');
+    offer.options.forEach(function (option) {
+      var button = el('button', 'language-option', option.label);
+      button.type = 'button';
+      button.setAttribute('data-choice', option.value);
+      if (option.value === 'translate') button.setAttribute('data-translate', '');
+      button.addEventListener('click', function () { chooseLanguage(option.value); });
+      buttons.appendChild(button);
+    });
+    languageOffer.appendChild(buttons);
+    languageOffer.hidden = false;
+    followEnd();
+  }
+
+  function chooseLanguage(choice) {
+    if (!send({ type: 'language', choice: choice })) {
+      showNotice('Not connected — please try again in a moment.', 'warn', 4);
+      return;
+    }
+    languageChosen();
+    input.focus();
+  }
+
+  function languageChosen() {
+    storage.set('language_chosen', true);
+    languageOffer.hidden = true;
+    languageOffer.textContent = '';
+  }
+
   // Put a numbered message in its place: before any higher number, else before the unnumbered
   // (still sending) messages of the customer, which always stay at the bottom.
   function place(node, seq) {
@@ -421,11 +523,16 @@
       if (state.transcript[k].seq === message.seq) return;
       if (state.transcript[k].seq < message.seq) break;
     }
-    state.transcript.push({ seq: message.seq, author: message.author, name: message.name || null,
-      text: message.text, at: message.at || new Date().toISOString(), id: message.id || undefined,
-      attachment: message.attachment || undefined });
+    state.transcript.push(transcriptEntry(message));
     state.transcript.sort(function (a, b) { return a.seq - b.seq; });
     saveTranscript();
+  }
+
+  function transcriptEntry(message) {
+    return { seq: message.seq, author: message.author, name: message.name || null, text: message.text,
+      at: message.at || new Date().toISOString(), id: message.id || undefined,
+      translation: message.translation || undefined, original: message.original,
+      attachment: message.attachment || undefined };
   }
 
   function removeFromOutbox(id) {
@@ -463,6 +570,10 @@
         place(mine, message.seq);
         setDelivery(mine, 'sent', 'Sent');
       }
+    }
+    if (message.revised && shown.has(message.seq)) {
+      reviseMessage(message);
+      return;
     }
     if (shown.has(message.seq)) {
       // Already on screen (a resend, or placed by its ack): show the text as the server stored it
@@ -727,6 +838,8 @@
       case 'ack': return acknowledge(frame.id, frame.seq);
       case 'typing': return showTyping(frame.who);
       case 'status': return setStatus(frame.state, frame.agent);
+      case 'language_offer': return showLanguageOffer(frame.offer);
+      case 'language': return languageChosen();
       case 'error': return onError(frame);
       default: return undefined; // pong, and frame types from newer servers
     }
@@ -754,6 +867,8 @@
     if (!state.who && identity) state.who = identityId(identity);
     saveConversation();
     setStatus(frame.state, frame.agent);
+    if (frame.language_choice) languageChosen();
+    else if (frame.language_offer) showLanguageOffer(frame.language_offer);
     setConnection(true);
     if (frame.identity === 'rejected') {
       var guest = 'We couldn’t confirm your sign-in, so you’re chatting as a guest.';

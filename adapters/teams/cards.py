@@ -16,12 +16,15 @@ from datetime import datetime, timezone
 
 from adapters.labels import (
     author_label,
+    card_message_text,
     customer_label,
     details,
     language_label,
+    late_translation,
+    mood_label,
     reason_label,
-    sentiment_label,
-    summary_text,
+    relayed,
+    summary_fields,
 )
 from adapters.teams.text import fit, literal, notification
 from routing.views import CaseView, MessageView, format_wait
@@ -84,13 +87,13 @@ def case_card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...
     body: list[dict] = [
         _text(fit(title(case), FIELD_CHARS), size="Medium", weight="Bolder"),
         _text(status_line(case, moved_away=moved_away)),
-        _text("**Summary:** " + fit(summary_text(case), 3000)),
+        *summary_body(case),
         {"type": "FactSet", "facts": [
             {"title": "Customer", "value": fit(customer_label(case), FIELD_CHARS)},
             {"title": "Tier", "value": fit(case.customer.tier or "unknown", FIELD_CHARS)},
             {"title": "Booking", "value": fit(case.customer.booking or "none linked", FIELD_CHARS)},
             {"title": "Language", "value": fit(language_label(case, staff_languages), FIELD_CHARS)},
-            {"title": "Sentiment", "value": sentiment_label(case.sentiment)},
+            {"title": "Mood", "value": fit(mood_label(case), FIELD_CHARS)},
             {"title": "Waited", "value": format_wait(case.waited_seconds)},
         ]},
     ]
@@ -101,7 +104,7 @@ def case_card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...
         body.append(_text("**Last messages**", separator=True, spacing="Medium"))
         for message in recent:
             body.append(_text(f"**{fit(author_label(message, case), FIELD_CHARS)}:** "
-                              f"{fit(message.text, CARD_MESSAGE_CHARS)}", spacing="Small"))
+                              f"{fit(card_message_text(message), CARD_MESSAGE_CHARS)}", spacing="Small"))
     open_here = case.state in ("waiting", "claimed") and not moved_away
     footer = f"Case {case.id}"
     if case.state == "waiting" and not moved_away:
@@ -170,22 +173,54 @@ def card_summary(case: CaseView, *, moved_away: bool = False) -> str:
 
 
 def thread_message(message: MessageView, case: CaseView, attachment: dict | None = None) -> tuple[str, dict]:
-    """A message relayed into the case's reply chain: (notification summary, card). `attachment`: a photo or
-    document it carries, as a signed link (adapters/attachments/links.py), opened with a button."""
+    """A message relayed into the case's reply chain: (notification summary, card). A machine-translated
+    customer message shows the translation; "Show original" reveals what they wrote. `attachment`: a photo
+    or document it carries, as a signed link (adapters/attachments/links.py), opened with a button."""
     label = author_label(message, case)
     if message.author == "customer":
         label = f"{label} (customer)"
+    first, original, note = relayed(message)
     body = [_text(f"**{fit(label, FIELD_CHARS)}**", isSubtle=True, size="Small"),
-            _text(fit(message.text, MESSAGE_CHARS) or " ", spacing="None")]
-    if message.translation:
-        body.append(_text("Translation: " + fit(message.translation, MESSAGE_CHARS), isSubtle=True))
+            _text(fit(first, MESSAGE_CHARS) or " ", spacing="None")]
+    actions = original_toggle(body, original, note)
     card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
     if attachment is not None:
         what = "photo" if attachment["kind"] == "image" else "document"
         body.append(_text(f"Teams does not let a bot post files in a channel, so the {what} is a link "
                           "(it works for 7 days).", isSubtle=True, size="Small"))
-        card["actions"] = [{"type": "Action.OpenUrl", "title": f"Open the {what}", "url": attachment["url"]}]
-    return notification(f"{label}: {message.text}"), card
+        actions = [{"type": "Action.OpenUrl", "title": f"Open the {what}", "url": attachment["url"]}, *actions]
+    if actions:
+        card["actions"] = actions
+    return notification(f"{label}: {first}"), card
+
+
+def original_toggle(body: list[dict], original: str | None, note: str | None) -> list[dict]:
+    """Adds the original (hidden until "Show original" is clicked) and a translation note to a body;
+    returns the card's actions."""
+    if note:
+        body.append(_text(fit(note, MESSAGE_CHARS), isSubtle=True, size="Small"))
+    if not original:
+        return []
+    body.append(_text("**Original:** " + fit(original, MESSAGE_CHARS), id="original", isVisible=False,
+                      isSubtle=True))
+    return [{"type": "Action.ToggleVisibility", "title": "Show original", "targetElements": ["original"]}]
+
+
+def late_translation_message(message: MessageView, case: CaseView) -> tuple[str, dict]:
+    """A translation that came after its message (it had failed at first), for the reply chain."""
+    text = late_translation(message, case)
+    return notification(text), {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
+                                "body": [_text(fit(text, MESSAGE_CHARS))]}
+
+
+def summary_body(case: CaseView) -> list[dict]:
+    """The hand-over summary (adapters.labels.summary_fields): what the customer wants, then a FactSet."""
+    rows = summary_fields(case)
+    body = [_text(f"**{rows[0][0]}:** " + fit(rows[0][1], 3000))]
+    if len(rows) > 1:
+        body.append({"type": "FactSet", "facts": [{"title": label, "value": fit(text, 2000)}
+                                                  for label, text in rows[1:]]})
+    return body
 
 
 def case_id_of(data: object) -> int | None:

@@ -155,7 +155,7 @@ class TeamsChannel:
                 return await self._post_card(delivery)
             if delivery.kind == "card_update":
                 return await self._update_card(delivery)
-            if delivery.kind == "message":
+            if delivery.kind in ("message", "translation"):
                 return await self._relay(delivery)
             log.warning("unknown delivery kind %r", delivery.kind)
             return None
@@ -200,7 +200,11 @@ class TeamsChannel:
             raise PermanentFailure(f"case {delivery.case.id} has no card in Teams to reply under")
         # An earlier attempt that timed out may have landed: the Bot Connector cannot be asked, so such a
         # message can appear twice in the chain (never lost). See docs/teams.md.
-        summary, card = cards.thread_message(delivery.message, delivery.case, await self._attachment_link(delivery))
+        if delivery.kind == "translation":
+            summary, card = cards.late_translation_message(delivery.message, delivery.case)
+        else:
+            summary, card = cards.thread_message(delivery.message, delivery.case,
+                                                 await self._attachment_link(delivery))
         activity = self._card_activity(card, summary)
         sent = await self.call(delivery.card_ref, lambda connector: connector.conversations.send_to_conversation(
             delivery.card_ref, activity))

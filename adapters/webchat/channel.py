@@ -179,6 +179,7 @@ class WebChat:
                 "rejected" if identity_token else "anonymous"),
             "identity_expired": bool(identity_token and subject and identity is None),
             "limits": {"max_chars": MAX_MESSAGE_CHARS, "attachments": self.uploads.inspector.limits()},
+            "language_offer": chat.language_offer, "language_choice": chat.language_choice,
         })
         return chat, delivered
 

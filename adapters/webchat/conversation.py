@@ -95,6 +95,10 @@ class Conversation:
         if kind == "message":
             carried = event.get("message")
             seq = event.get("seq")
+            if isinstance(seq, int) and seq <= self.delivered and event.get("revision") and carried:
+                # Shown already, and changed since (its translation came): show it again, revised.
+                await self.ws.send_json(message_frame(MessageView.from_event(carried), self.chat.links, revised=True))
+                return
             if not isinstance(seq, int) or seq <= self.delivered:
                 return                                  # already shown (or not for us)
             if carried and seq == self.delivered + 1:
@@ -104,7 +108,7 @@ class Conversation:
                 await self._send_stored()               # a gap: a message we have no event for
         elif kind == "resync":
             await self._send_stored()
-        elif kind in ("status", "typing"):
+        elif kind in ("status", "typing", "language_offer", "language"):
             await self.ws.send_json(event)
 
     async def _send_stored(self) -> None:
@@ -154,8 +158,17 @@ class Conversation:
                 await self.service.typing(self.session.conversation_id, "customer")
         elif kind == "ping":
             await self.send({"type": "pong"})
+        elif kind == "language":
+            await self.on_language(frame)
         else:
             await self.send(error_frame("unknown_type", f"Unknown frame type {str(kind)[:40]!r}."))
+
+    async def on_language(self, frame: dict) -> None:
+        """The customer's answer to the language offer: a staff language, or "translate"."""
+        try:
+            await self.service.choose_language(self.session.conversation_id, frame.get("choice"))
+        except ValueError:
+            await self.send(error_frame("bad_choice", "That language choice is not on offer."))
 
     async def on_message(self, frame: dict) -> None:
         client_id, text = frame.get("id"), frame.get("text")

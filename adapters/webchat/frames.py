@@ -27,13 +27,23 @@ def parse(raw: str) -> dict:
     return frame
 
 
-def message_frame(message: MessageView, links: "Links | None" = None) -> dict:
+def message_frame(message: MessageView, links: "Links | None" = None, *, revised: bool = False) -> dict:
+    """A message as the customer sees it. A staff reply machine-translated for them shows the translation,
+    with what the person wrote as `original`; `translation` says where it stands ("pending": being
+    translated, "failed": shown as written; tried again, and sent again `revised` when it works). A photo
+    or document it carries comes as a signed link (`attachment`)."""
     frame = {"type": "message", "seq": message.seq, "author": message.author, "name": message.name,
              "text": message.text, "at": message.at.isoformat()}
     if message.client_id:
         frame["id"] = message.client_id
     if message.attachment is not None and links is not None:
         frame["attachment"] = links.describe(message.attachment)
+    if message.author == "staff" and message.translation_state:
+        frame["translation"] = message.translation_state
+        if message.translation_state == "done" and message.translation:
+            frame["text"], frame["original"] = message.translation, message.text
+    if revised:
+        frame["revised"] = True
     return frame
 
 

@@ -116,7 +116,7 @@ def _hand_over(policy_decision: Decision, reason: str, team: str, *, previous: M
     language = policy_decision.language
     lang = reply_language(language)
     reply = say(f"handover_{reason}", lang)
-    notice = staff_language_notice(language, policy.staff_languages)
+    notice = staff_language_notice(language, policy.staff_languages, policy.machine_translation)
     if notice:
         reply = f"{reply} {notice}"
     streak = previous.unanswered_streak + 1 if unanswered else previous.unanswered_streak

@@ -372,3 +372,50 @@ async def test_a_frozen_customer_is_told_so_and_staff_unfreeze_the_account(brows
     await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("Visa")
     customer_problems.check()
     desk_problems.check()
+
+
+async def test_a_german_customer_chooses_machine_translation_and_reads_a_translated_reply(browser, tmp_path):
+    """The language choice as buttons in the widget (keyboard reachable), and a staff reply that arrives
+    translated, with the original one click away (LibreTranslate stand-in, through deep-translator)."""
+    from playwright.async_api import expect
+
+    from tests.translation_stand_ins import LibreTranslateStandIn
+
+    libre = LibreTranslateStandIn()
+    libre.teach("en", "de", "Hello! I will help you right away.", "Hallo! Ich helfe Ihnen sofort.")
+    await libre.start()
+    try:
+        async with running_server(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'llamita.sqlite3'}",
+                                  LIBRETRANSLATE_URL=libre.url) as running:
+            site = Site(running)
+            customer, problems = await _new_page(browser, "customer")
+            await _open_widget(customer, site.base_url)
+            await _say(customer, "Ich möchte bitte mit einem Mitarbeiter sprechen.")
+            offer = customer.locator(".language-offer")
+            await expect(offer).to_be_visible()
+            keep = offer.get_by_role("button", name="Weiter auf Deutsch (maschinelle Übersetzung)")
+            await expect(offer.get_by_role("button", name="Weiter auf Englisch")).to_be_visible()
+            await keep.focus()
+            await customer.keyboard.press("Enter")                     # reachable and usable by keyboard
+            await expect(offer).to_be_hidden()
+            await expect(customer.locator(".msg-system").last).to_contain_text("maschinell übersetzt")
+
+            desk, desk_problems = await _open_desk(browser, site, "Ana")
+            card = desk.locator("#waiting-list .card")
+            await expect(card).to_contain_text("machine translation")
+            await card.get_by_role("button", name=re.compile(r"^Claim case")).click()
+            await expect(desk.locator("#conv-details")).to_contain_text("Wants to talk to a person")
+            await desk.locator("#reply-text").fill("Hello! I will help you right away.")
+            await desk.locator("#reply-text").press("Enter")
+
+            reply = customer.locator(".msg-staff")
+            await expect(reply.locator(".bubble")).to_have_text("Hallo! Ich helfe Ihnen sofort.")
+            toggle = reply.locator(".original-toggle")
+            await expect(toggle).to_have_text("Show original")
+            await toggle.click()
+            await expect(reply.locator(".original")).to_have_text("Hello! I will help you right away.")
+            await expect(toggle).to_have_attribute("aria-expanded", "true")
+            problems.check()
+            desk_problems.check()
+    finally:
+        await libre.stop()

@@ -56,7 +56,7 @@ def test_a_waiting_card_shows_the_case_and_offers_claim_transfer_and_resolve():
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Case #12 · Legal · Compliance",
                                                     "emoji": False}}
     for expected in ("Threatens legal action", "Customer: Ana Souza (signed in)", "Tier: gold", "Booking: LT-4821",
-                     "Language: en", "Sentiment: very negative (-0.7)", "Waited:", "I'm going to sue you",
+                     "Language: en", "Mood: very upset (-0.7)", "Waited:", "I'm going to sue you",
                      "freeze_account done", "Waiting for a person* since <!date^"):
         assert expected in shown, expected
     assert "a@b.c" not in shown   # e-mail stays out of the staff channel

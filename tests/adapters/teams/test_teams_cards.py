@@ -51,10 +51,10 @@ def test_the_card_shows_the_same_fields_as_the_slack_card():
     card = cards.case_card(case(), TEAMS, ("en", "es", "pt"))
     facts = {fact["title"]: fact["value"] for block in card["body"] if block["type"] == "FactSet"
              for fact in block["facts"]}
-    assert list(facts) == ["Customer", "Tier", "Booking", "Language", "Sentiment", "Waited"]
+    assert list(facts) == ["Customer", "Tier", "Booking", "Language", "Mood", "Waited"]
     assert facts["Customer"] == "Carlos ∗Mendes∗ (signed in)" and facts["Booking"] == "LT-4821"
     assert facts["Language"] == "de, needs translation (staff: en, es, pt)"
-    assert facts["Sentiment"] == "very negative (-0.7)"
+    assert facts["Mood"] == "very upset (-0.7)"     # the same words as the summary's, everywhere
     _, slack = slack_blocks.card(case(), [slack_blocks.Team(t.id, t.name) for t in TEAMS], ("en", "es", "pt"))
     slack_fields = [field["text"].split(":")[0] for block in slack if block.get("fields") for field in block["fields"]]
     assert slack_fields == list(facts)
@@ -88,9 +88,13 @@ def test_a_card_the_case_moved_away_from_or_a_closed_one_has_no_actions():
 def test_a_relayed_message_is_a_small_card_with_a_plain_notification():
     message = MessageView(5, "customer", "Carlos", "It was **two** payments", NOW, translation="Es waren zwei")
     summary, card = cards.thread_message(message, case())
-    assert summary == "Carlos (customer): It was **two** payments"     # notifications are never formatted
+    assert summary == "Carlos (customer): Es waren zwei"     # notifications are never formatted
     texts = [block["text"] for block in card["body"]]
-    assert texts == ["**Carlos (customer)**", "It was ∗∗two∗∗ payments", "Translation: Es waren zwei"]
+    # The translation first; what the customer wrote one click away ("Show original").
+    assert texts == ["**Carlos (customer)**", "Es waren zwei", "**Original:** It was ∗∗two∗∗ payments"]
+    assert card["body"][-1]["isVisible"] is False
+    assert card["actions"] == [{"type": "Action.ToggleVisibility", "title": "Show original",
+                                "targetElements": ["original"]}]
 
 
 @pytest.mark.parametrize("data, expected", [
