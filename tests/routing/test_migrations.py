@@ -9,9 +9,9 @@ import routing.models  # noqa: F401  (registers every table)
 
 
 async def test_the_migrated_schema_matches_the_models(store):
-    async with store.engine.connect() as connection:
-        differences = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata))
+    # The store's engine is synchronous (its work runs in worker threads): compare on a read.
+    differences = await store.read(
+        lambda session: compare_metadata(MigrationContext.configure(session.connection()), SQLModel.metadata))
 
     assert differences == []
 
