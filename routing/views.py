@@ -75,6 +75,18 @@ class CaseView:
     claimed_at: datetime | None
     closed_at: datetime | None
     recent: tuple[MessageView, ...] = field(default=())
+    # The scheduler's facts (docs/scheduler.md), for the card: "waiting 7 min · reminded twice".
+    waiting_since: datetime | None = None    # when it last started waiting for a claim
+    reminders_sent: int = 0                  # reminders since then
+    customer_waiting_since: datetime | None = None   # claimed: the customer's oldest unanswered message
+    follow_up_email: str | None = None       # left by the customer (the desk shows it; channels mask it)
+
+    def waiting_for_claim_seconds(self, now: datetime | None = None) -> float:
+        """How long it has waited for a claim this time (since the hand-over, transfer or offer back)."""
+        since = self.waiting_since or self.handed_over_at
+        if since is None or self.state != "waiting":
+            return 0.0
+        return max(0.0, ((now or utcnow()) - since).total_seconds())
 
     @property
     def waited_seconds(self) -> float:
@@ -95,8 +107,13 @@ class CaseView:
             signals=tuple(json.loads(case.signals or "[]")), actions=tuple(json.loads(case.actions or "[]")),
             opened_at=case.opened_at, handed_over_at=case.handed_over_at, claimed_by=case.claimed_by,
             claimed_by_name=case.claimed_by_name, claimed_at=case.claimed_at, closed_at=case.closed_at,
-            recent=recent,
+            recent=recent, waiting_since=case.waiting_since, reminders_sent=case.reminders_sent,
+            customer_waiting_since=case.customer_waiting_since, follow_up_email=case.follow_up_email,
         )
+
+
+def reminded_label(count: int) -> str:
+    return {0: "", 1: "reminded once", 2: "reminded twice"}.get(count, f"reminded {count} times")
 
 
 def format_wait(seconds: float) -> str:

@@ -1,0 +1,398 @@
+"""The scheduler: nobody is forgotten. Each tick chases the cases nobody claimed and the claimed cases
+whose customer waits for a reply, abandons the cases whose customer left, and tells waiting customers
+when their place in the queue moves.
+
+What is due is derived from the database, never from timers in memory: a case's clocks
+(`waiting_since`, `customer_waiting_since`, the conversation's `last_seen_at`), its round and the rung
+of the ladder it reached this round. The decisions are pure (routing/service_levels.py): per team and
+step, the instant before which a case must have started waiting (`working_cutoff`, in the team's
+working hours). An indexed query then finds the cases past it, and one transaction takes each step:
+
+  * on PostgreSQL the cases are locked with SELECT ... FOR UPDATE SKIP LOCKED, so several workers
+    share the work without waiting on each other; on SQLite (one writer) the conditional UPDATE of
+    the rung is the claim;
+  * the rung moves up only if it is still below (`ladder_step < rung`), a row goes into `reminder`
+    (unique per case, round and step), and the posts the step makes are queued in the outbox, all in
+    the same transaction. So each step happens once, whatever the number of workers, and a worker
+    killed after the commit loses nothing (the outbox delivers, retrying), one killed before it took
+    nothing (the next tick takes the step). Time going backwards re-sends nothing: the rung stays.
+
+`Ticker` (routing/ticker.py) runs `tick` on every worker; tests call it after moving the clock.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+
+from bot.status_lines import status_line
+from routing import conversations
+from routing.cases import CaseBook
+from routing.config import ServiceLevels
+from routing.conversations import as_utc
+from routing.lifecycle import WITH_PEOPLE, CaseMove
+from routing.models import Author, Case, CaseState, Claim, Conversation, Reminder
+from routing.service_levels import (
+    ABANDON,
+    ESCALATE,
+    NUDGE,
+    OFFER_BACK,
+    REMIND,
+    REMIND_LOUDLY,
+    Hours,
+    stalled_ladder,
+    typical_pick_up,
+    unclaimed_ladder,
+    working_cutoff,
+)
+from routing.store import Raw
+from routing.views import MessageView
+from routing.waiting import Standing
+
+log = logging.getLogger(__name__)
+
+BATCH = 100                              # cases per step and team in one tick (the rest wait for the next)
+PICK_UPS_EVERY = timedelta(minutes=1)    # how often the recent pick-up times are read again
+PICK_UP_WINDOW = timedelta(hours=24)
+LOUD = {REMIND_LOUDLY, ESCALATE, OFFER_BACK}   # steps that also post a reminder in the thread (@here in Slack)
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    team: str
+    name: str
+    levels: ServiceLevels
+    hours: Hours | None
+    escalate_to: str
+
+
+@dataclass(frozen=True)
+class Due:
+    """One step to look for: cases of `team` in `state` whose clock started at or before `cutoff`."""
+    team: str
+    step: str
+    rung: int
+    cutoff: datetime
+
+    @property
+    def state(self) -> str:
+        if self.step in (NUDGE, OFFER_BACK):
+            return CaseState.CLAIMED.value
+        return CaseState.WAITING.value
+
+
+def due_steps(plans: list[TeamPlan], now: datetime) -> list[Due]:
+    """Every step of every team's ladder that cases may have reached by `now`, highest rung first (a case
+    that reached several at once, after a pause, takes only the highest). Closed teams have none."""
+    due: list[Due] = []
+    for plan in plans:
+        for ladder in (unclaimed_ladder(plan.levels), stalled_ladder(plan.levels)):
+            for rung, step, minutes in reversed(ladder):
+                cutoff = working_cutoff(plan.hours, now, minutes)
+                if cutoff is not None:
+                    due.append(Due(plan.team, step, rung, cutoff))
+        if plan.levels.abandon_after_minutes is not None:
+            cutoff = working_cutoff(plan.hours, now, plan.levels.abandon_after_minutes)
+            if cutoff is not None:
+                due.append(Due(plan.team, ABANDON, 0, cutoff))
+    return due
+
+
+@dataclass
+class Told:
+    """What a tick has to announce once its transaction committed."""
+    lines: list[tuple[str, MessageView, int, bool]] = field(default_factory=list)  # conversation, line, case, to staff
+    standings: list[tuple[str, Standing]] = field(default_factory=list)
+    statuses: list[tuple[str, dict]] = field(default_factory=list)
+    steps: list[tuple[int, str]] = field(default_factory=list)                       # (case, step) taken
+    posts: bool = False
+
+    def merge(self, other: "Told") -> None:
+        self.lines += other.lines
+        self.standings += other.standings
+        self.statuses += other.statuses
+        self.steps += other.steps
+        self.posts = self.posts or other.posts
+
+
+class Scheduler:
+    def __init__(self, service, batch: int = BATCH):
+        self.service = service
+        operator = service.operator
+        self.book: CaseBook = service.cases
+        self.room = service.room
+        self.agent_name = operator.agent_name
+        self.batch = batch
+        self.plans = [TeamPlan(team.id, team.name, operator.levels(team.id), Hours.of(team.working_hours),
+                               operator.escalation_team(team.id)) for team in operator.teams]
+        self.by_team = {plan.team: plan for plan in self.plans}
+        self._pick_ups_read: datetime | None = None
+
+    # ------------------------------------------------------------------ one tick
+
+    async def tick(self) -> Told:
+        """Take every step that is due now, then tell waiting customers whose place moved."""
+        store, now = self.service.store, self.service.clock()
+        await self._refresh_pick_ups(now)
+        due = due_steps(self.plans, now)
+        told = Told()
+        found = await store.read_raw(self._find_due, due) if due else []
+        if found:
+            told.merge(await store.write(self._take_due, found, now))
+        told.merge(await self._inform(now))
+        await self._announce(told)
+        return told
+
+    def _find_due(self, sql: Raw, due: list[Due]) -> list[Due]:
+        """Which of the possible steps have cases past their cutoff (a read: no lock, usually nothing)."""
+        return [step for step in due if self._candidates(sql, step, limit=1)]
+
+    def _candidates(self, sql: Raw, due: Due, limit: int, lock: bool = False) -> list[tuple]:
+        """(case id, round, conversation) of cases that reached `due`, oldest first; with `lock` (PostgreSQL)
+        they are locked for this transaction, skipping those another worker holds."""
+        lock_clause = " FOR UPDATE OF c SKIP LOCKED" if lock and not sql.sqlite else ""
+        if due.step == ABANDON:
+            # Only cases whose customer left: no chat open (the web chat says who is, every minute) and
+            # no message since. A customer who left an e-mail address for a follow-up is waited for.
+            query = ('SELECT c.id, c.waiting_round, c.conversation_id FROM "case" c '
+                     "JOIN conversation v ON v.id = c.conversation_id "
+                     "WHERE c.state IN ('waiting', 'claimed') AND c.team = :team AND v.last_seen_at <= :cutoff "
+                     "AND c.follow_up_email IS NULL ORDER BY c.id LIMIT :limit")
+        elif due.state == CaseState.WAITING.value:
+            query = ('SELECT c.id, c.waiting_round, c.conversation_id FROM "case" c WHERE c.state = \'waiting\' '
+                     "AND c.ladder_step < :rung AND c.waiting_since <= :cutoff AND c.team = :team "
+                     "ORDER BY c.waiting_since LIMIT :limit")
+        else:
+            query = ('SELECT c.id, c.waiting_round, c.conversation_id FROM "case" c WHERE c.state = \'claimed\' '
+                     "AND c.customer_waiting_since <= :cutoff AND c.ladder_step < :rung AND c.team = :team "
+                     "ORDER BY c.customer_waiting_since LIMIT :limit")
+        return sql.all(query + lock_clause, team=due.team, rung=due.rung, cutoff=sql.stamp(due.cutoff), limit=limit)
+
+    def _take_due(self, session: Session, found: list[Due], now: datetime) -> Told:
+        sql = Raw.of(session)
+        told = Told()
+        for due in found:
+            for case_id, waiting_round, _conversation in self._candidates(sql, due, self.batch, lock=True):
+                if self._claim_rung(session, due, case_id, waiting_round, now):
+                    told.merge(self._take(session, due, case_id, now))
+        return told
+
+    def _claim_rung(self, session: Session, due: Due, case_id: int, waiting_round: int, now: datetime) -> bool:
+        """The step is ours: the case's rung moves up only if it is still below (and the round the same), and
+        the step is recorded once per case and round. False when another worker (or tick) took it."""
+        if due.step == ABANDON:
+            claimed = True
+        else:
+            claimed = session.execute(
+                update(Case).where(col(Case.id) == case_id, col(Case.state) == due.state,
+                                   col(Case.waiting_round) == waiting_round, col(Case.ladder_step) < due.rung)
+                .values(ladder_step=due.rung,
+                        reminders_sent=Case.reminders_sent + (1 if due.state == CaseState.WAITING.value else 0))
+                .execution_options(synchronize_session=False)).rowcount == 1
+        if not claimed:
+            return False
+        sql = Raw.of(session)
+        return sql.run("INSERT INTO reminder (case_id, waiting_round, step, team, detail, at) "
+                       "VALUES (:case, :round, :step, :team, :detail, :at) "
+                       "ON CONFLICT (case_id, waiting_round, step) DO NOTHING",
+                       case=case_id, round=waiting_round, step=due.step, team=due.team,
+                       detail=json.dumps({"after_minutes": self._minutes(due)}), at=sql.stamp(now)).rowcount == 1
+
+    def _minutes(self, due: Due) -> float | None:
+        levels = self.by_team[due.team].levels
+        return {REMIND: levels.remind_after_minutes, REMIND_LOUDLY: levels.remind_loudly_after_minutes,
+                ESCALATE: levels.escalate_after_minutes, NUDGE: levels.nudge_after_minutes,
+                OFFER_BACK: levels.offer_back_after_minutes, ABANDON: levels.abandon_after_minutes}[due.step]
+
+    # ------------------------------------------------------------------ the steps
+
+    def _take(self, session: Session, due: Due, case_id: int, now: datetime) -> Told:
+        case = self.book.get(session, case_id)
+        session.refresh(case)
+        told = Told(steps=[(case_id, due.step)], posts=True)
+        plan = self.by_team[due.team]
+        if due.step == REMIND:
+            self.book.queue_to_threads(session, case.id, "card_update")
+        elif due.step == REMIND_LOUDLY:
+            self.book.queue_to_threads(session, case.id, "card_update")
+            self._remind(session, case, "reminder", f"Reminder: case #{case.id} has waited "
+                         f"{_minutes_text(due, plan, 'remind_loudly_after_minutes')} for a person and nobody "
+                         "has claimed it yet. Claim it on the card to talk to the customer.", now)
+        elif due.step == ESCALATE:
+            self._escalate(session, case, plan, now, told)
+        elif due.step == NUDGE:
+            self._remind(session, case, "nudge", f"{case.claimed_by_name or 'You'}: the customer has waited "
+                         f"{_minutes_text(due, plan, 'nudge_after_minutes')} for your reply on case #{case.id}.",
+                         now)
+        elif due.step == OFFER_BACK:
+            self._offer_back(session, case, plan, now, told)
+        elif due.step == ABANDON:
+            self._abandon(session, case, now, told)
+        return told
+
+    def _remind(self, session: Session, case: Case, kind: str, words: str, now: datetime) -> None:
+        """A reminder in the case's threads: Llamita's own words, kept as a note the desk shows too."""
+        note_id, _ = conversations.append(Raw.of(session), case.conversation_id, Author.NOTE, words, now,
+                                          case_id=case.id, agent_name=self.agent_name, author_name=self.agent_name)
+        self.book.queue_to_threads(session, case.id, kind, note_id)
+
+    def _history(self, session: Session, case: Case) -> str:
+        """Who was reminded this round, for the people the case is escalated to."""
+        rows = session.execute(select(Reminder.step, Reminder.team, Reminder.detail).where(
+            Reminder.case_id == case.id, Reminder.waiting_round == case.waiting_round,
+            col(Reminder.step).in_([REMIND, REMIND_LOUDLY]))).all()
+        said = {REMIND: "on the card", REMIND_LOUDLY: "in the thread, with @here"}
+        parts = []
+        for step, team, detail in rows:
+            minutes = json.loads(detail or "{}").get("after_minutes")
+            name = self.by_team[team].name if team in self.by_team else team
+            parts.append(f"{name} {said[step]} at {minutes:g} min" if minutes is not None else f"{name} {said[step]}")
+        return "; ".join(parts) if parts else "nobody (the reminders were off)"
+
+    def _escalate(self, session: Session, case: Case, plan: TeamPlan, now: datetime, told: Told) -> None:
+        minutes = _minutes_text(None, plan, "escalate_after_minutes")
+        history = self._history(session, case)
+        self.book.event(session, case.id, "escalated", None, {"from": case.team, "to": plan.escalate_to,
+                                                              "reminded": history})
+        if plan.escalate_to == case.team:
+            # Nowhere further to send it: a last, loud reminder with who was already told.
+            self.book.queue_to_threads(session, case.id, "card_update")
+            self._remind(session, case, "reminder", f"Escalation: case #{case.id} has waited {minutes} and nobody "
+                         f"has claimed it. Reminded so far: {history}. Someone please take it now.", now)
+            return
+        target = self.by_team[plan.escalate_to]
+        self.book.queue_to_threads(session, case.id, "card_update")   # the old card shows where it went
+        self.book.move(session, case, CaseMove.TRANSFER, team=target.team, **self.book.starts_waiting(case, now))
+        self.book.queue_cards(session, case)
+        self._remind(session, case, "reminder", f"Escalated from {plan.name}: case #{case.id} waited {minutes} "
+                     f"there and nobody claimed it. Reminded: {history}. Please take it or assign it.", now)
+        line = self.book.line(session, case, status_line("transferred", case.language, team=target.name))
+        told.lines.append((case.conversation_id, line, case.id, True))
+        told.standings.append((case.conversation_id, self.book.told_standing(session, case, now)))
+
+    def _offer_back(self, session: Session, case: Case, plan: TeamPlan, now: datetime, told: Told) -> None:
+        holder = case.claimed_by_name or "Your colleague"
+        self.book.move(session, case, CaseMove.OFFER_BACK, claimed_by=None, claimed_by_name=None, claimed_at=None,
+                       **self.book.starts_waiting(case, now))
+        session.execute(update(Claim).where(col(Claim.case_id) == case.id, col(Claim.released_at).is_(None))
+                        .values(released_at=now, released_because="offered back"))
+        self.book.event(session, case.id, "offered_back", None, {"from": holder})
+        self.book.queue_to_threads(session, case.id, "card_update")
+        self._remind(session, case, "reminder", f"Offered back: the customer waited "
+                     f"{_minutes_text(None, plan, 'offer_back_after_minutes')} without a reply from {holder}, "
+                     f"so case #{case.id} is back in the queue. Anyone in {plan.name} can claim it.", now)
+        line = self.book.line(session, case, status_line("offered_back", case.language, name=holder, team=plan.name))
+        told.lines.append((case.conversation_id, line, case.id, True))
+        told.standings.append((case.conversation_id, self.book.told_standing(session, case, now)))
+
+    def _abandon(self, session: Session, case: Case, now: datetime, told: Told) -> None:
+        if CaseState(case.state) not in WITH_PEOPLE:
+            return
+        self.book.move(session, case, CaseMove.ABANDON, closed_at=now, customer_waiting_since=None,
+                       queue_position=None)
+        session.execute(update(Claim).where(col(Claim.case_id) == case.id, col(Claim.released_at).is_(None))
+                        .values(released_at=now, released_because="abandoned"))
+        self.book.event(session, case.id, "abandoned", None, {"why": "the customer left"})
+        self.book.queue_to_threads(session, case.id, "card_update")
+        told.statuses.append((case.conversation_id, {"type": "status", "state": CaseState.ABANDONED.value,
+                                                     "agent": None}))
+
+    # ------------------------------------------------------------------ the waiting customers
+
+    async def _inform(self, now: datetime) -> Told:
+        """Tell waiting customers whose place in the queue moved: the widget's header at once, a line from
+        Llamita at most every `update_customer_every_minutes`. Reads the waiting cases once (indexed)."""
+        rows = await self.service.store.read_raw(_waiting_cases)
+        moved: list[tuple] = []
+        positions: dict[str, int] = {}
+        for row in rows:
+            case_id, conversation_id, team, handed, shown, told_position, informed_at, language = row
+            position = positions[team] = positions.get(team, 0) + 1
+            informed_at = as_utc(informed_at)
+            if position != shown or self._line_due(team, position, told_position, informed_at, now):
+                moved.append((case_id, conversation_id, team, handed, shown, position, told_position,
+                              informed_at, language))
+        if not moved:
+            return Told()
+        return await self.service.store.write_raw(self._tell_moves, moved, now)
+
+    def _line_due(self, team: str, position: int, told_position: int | None, informed_at: datetime | None,
+                  now: datetime) -> bool:
+        """A line for a customer who moved up since they were last told, once the team's cadence allows."""
+        if told_position is None or position >= told_position:
+            return False
+        plan = self.by_team.get(team)
+        every = timedelta(minutes=plan.levels.update_customer_every_minutes if plan else 2)
+        return informed_at is None or not timedelta(0) <= now - informed_at < every
+
+    def _tell_moves(self, sql: Raw, moved: list[tuple], now: datetime) -> Told:
+        told = Told()
+        for case_id, conversation_id, team, handed, shown, position, told_position, informed_at, language in moved:
+            handed_over_at = as_utc(handed)
+            standing = self.room.standing(team, position, (now - handed_over_at).total_seconds(), now)
+            # The worker whose update lands tells the customer (several workers read the same queue).
+            if position != shown and sql.run(
+                    'UPDATE "case" SET queue_position = :position WHERE id = :id AND state = \'waiting\' '
+                    "AND queue_position IS NOT DISTINCT FROM :shown", position=position, id=case_id,
+                    shown=shown).rowcount == 1:
+                told.standings.append((conversation_id, standing))
+            if not self._line_due(team, position, told_position, informed_at, now) or standing.back_at is not None:
+                continue
+            if sql.run('UPDATE "case" SET told_position = :position, informed_at = :now WHERE id = :id '
+                       "AND told_position IS NOT DISTINCT FROM :told", position=position, now=sql.stamp(now),
+                       id=case_id, told=told_position).rowcount != 1:
+                continue
+            line = conversations.append(sql, conversation_id, Author.BOT, self.room.line("moved", standing, language,
+                                                                                          now),
+                                        now, case_id=case_id, agent_name=self.agent_name, language=language)[1]
+            told.lines.append((conversation_id, line, case_id, False))
+        return told
+
+    async def _refresh_pick_ups(self, now: datetime) -> None:
+        """How long each team's recent cases waited to be claimed (for the customers' expected wait)."""
+        if self._pick_ups_read is not None and timedelta(0) <= now - self._pick_ups_read < PICK_UPS_EVERY:
+            return
+        self._pick_ups_read = now
+        rows = await self.service.store.read_raw(_recent_pick_ups, now - PICK_UP_WINDOW)
+        waits: dict[str, list[float]] = {}
+        for team, waiting_since, claimed_at in rows:
+            start, end = as_utc(waiting_since), as_utc(claimed_at)
+            if start is not None and end is not None and team:
+                waits.setdefault(team, []).append((end - start).total_seconds())
+        self.room.typical_seconds = {team: typical_pick_up(found) for team, found in waits.items()}
+
+    async def _announce(self, told: Told) -> None:
+        service = self.service
+        if told.posts:
+            service.outbox_ready.set()
+        for conversation_id, line, case_id, to_staff in told.lines:
+            await service.announce(conversation_id, line, case_id=case_id, to_staff=to_staff)
+        for conversation_id, standing in told.standings:
+            await service.tell_standing(conversation_id, standing)
+        for conversation_id, status in told.statuses:
+            await service.tell(conversation_id, status)
+        for case_id, step in told.steps:
+            log.info("case %s: scheduler step %s", case_id, step)
+
+
+def _minutes_text(due: Due | None, plan: TeamPlan, setting: str) -> str:
+    minutes = getattr(plan.levels, setting)
+    whole = round(minutes) if minutes is not None else 0
+    return f"{minutes:g} min" if minutes is not None and minutes != whole else f"{whole} min"
+
+
+def _waiting_cases(sql: Raw) -> list[tuple]:
+    return sql.all('SELECT id, conversation_id, team, handed_over_at, queue_position, told_position, informed_at, '
+                   "language FROM \"case\" WHERE state = 'waiting' ORDER BY team, handed_over_at, id")
+
+
+def _recent_pick_ups(sql: Raw, since: datetime) -> list[tuple]:
+    return sql.all('SELECT team, waiting_since, claimed_at FROM "case" WHERE claimed_at >= :since '
+                   "ORDER BY claimed_at DESC LIMIT 500", since=sql.stamp(since))
+
+
+__all__ = ["Due", "Scheduler", "TeamPlan", "Told", "due_steps", "Conversation"]
