@@ -5,7 +5,10 @@ markup and the escaping differ, and those stay in each platform's module.
 """
 from __future__ import annotations
 
-from routing.views import CaseView, MessageView
+from datetime import datetime
+
+from routing.views import CaseView, MessageView, format_wait, reminded_label
+from routing.waiting import mask_email
 
 REASONS = {
     "security": "Security", "legal": "Legal", "distress": "Customer in distress",
@@ -67,3 +70,20 @@ def details(case: CaseView) -> list[str]:
         done = "done" if action.get("done") else f"not done ({action.get('why', 'unknown')})"
         lines.append(f"Llamita's action: {action.get('action', '?')} {done}")
     return lines
+
+
+def waiting_label(case: CaseView, now: datetime | None = None) -> str:
+    """How long an unclaimed case has waited this time, and how often the team was reminded:
+    "waiting 7 min · reminded twice" (the scheduler edits the card in place as this grows)."""
+    label = f"waiting {format_wait(case.waiting_for_claim_seconds(now))}"
+    reminded = reminded_label(case.reminders_sent)
+    return f"{label} · {reminded}" if reminded else label
+
+
+def follow_up_label(case: CaseView) -> str | None:
+    """The e-mail address the customer left for a follow-up, masked as staff channels show personal data."""
+    return f"Follow-up e-mail: {mask_email(case.follow_up_email)}" if case.follow_up_email else None
+
+
+def abandoned_label(case: CaseView) -> str:
+    return "the customer left the chat" if case.handed_over_at else "closed without a person"

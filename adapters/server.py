@@ -10,7 +10,8 @@ import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Callable, Protocol
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -24,9 +25,12 @@ from routing.channels import StaffChannel
 from routing.config import LOOPBACK_HOSTS, Settings
 from routing.demo_store import seed_demo_store
 from routing.hub import Hub, LocalHub, RedisHub
+from routing.models import utcnow
 from routing.outbox import Outbox
+from routing.scheduler import Scheduler
 from routing.service import RoutingService
 from routing.store import Store
+from routing.ticker import Ticker
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,8 @@ class Runtime:
     hub: Hub
     service: RoutingService
     outbox: Outbox
+    scheduler: Scheduler
+    ticker: Ticker
     edges: list = field(default_factory=list)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -61,13 +67,15 @@ def build_brain(settings: Settings) -> AnyBrain:
     return build_llm_brain(settings.llm, operator.policy(), company=operator.company, agent_name=operator.agent_name)
 
 
-def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> Runtime:
+def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None,
+                  clock: Callable[[], datetime] = utcnow) -> Runtime:
     """`teams_tokens`: the Agents SDK token-provider factory for Teams' outbound calls (default: MSAL with the
-    app's secret); tests pass one that answers like Entra ID does."""
+    app's secret); tests pass one that answers like Entra ID does. `clock`: the one clock routing reads
+    (tests move it instead of sleeping)."""
     store = Store(settings.database_url)
     hub: Hub = RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
     operator = settings.operator
-    service = RoutingService(store, hub, operator, brain or build_brain(settings))
+    service = RoutingService(store, hub, operator, brain or build_brain(settings), clock=clock)
     webchat = WebChat(service, settings)
     desk = Desk(service, settings)
     edges: list = [webchat, desk]
@@ -85,11 +93,12 @@ def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_to
         edges.append(teams)
         channels.append(teams)
     service.staff_channels = channels
-    return Runtime(settings, store, hub, service, Outbox(service, channels), edges)
+    return Runtime(settings, store, hub, service, Outbox(service, channels), Scheduler(service), Ticker(), edges)
 
 
-def create_app(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> web.Application:
-    runtime = build_runtime(settings, brain, teams_tokens=teams_tokens)
+def create_app(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None,
+               clock: Callable[[], datetime] = utcnow) -> web.Application:
+    runtime = build_runtime(settings, brain, teams_tokens=teams_tokens, clock=clock)
     app = web.Application(client_max_size=1024 * 1024)
     app.on_response_prepare.append(security_headers)
     app[RUNTIME] = runtime
@@ -120,9 +129,17 @@ async def _lifetime(app: web.Application):
         log.info("trying %d staff posts again that a platform had refused", requeued)
     runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
     runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
+    # Each worker ticks; what is due is read from the database, so several workers take each step once.
+    if runtime.settings.scheduler_seconds:
+        runtime.ticker.every(runtime.settings.scheduler_seconds, runtime.scheduler.tick, "scheduler")
+    for edge in runtime.edges:
+        for seconds, job, name in getattr(edge, "jobs", lambda: [])():
+            runtime.ticker.every(seconds, job, name)
+    runtime.ticker.start()
     log.info("ready: chat at %s/ and desk at %s/desk", runtime.settings.base_url, runtime.settings.base_url)
     yield
     # Stop cooperatively first: work cancelled mid-transaction leaks connections and can post twice.
+    await runtime.ticker.stop()
     runtime.outbox.stop()
     for edge in runtime.edges:
         if drain := getattr(edge, "drain", None):

@@ -458,6 +458,7 @@ class Settings:
     llm: LLMSettings | None = None   # a language model behind the offline brain; None: the offline brain alone
     demo_sign_in: bool = False   # /chat/demo-identity signs anyone in as a demo customer: demo config only
     chat_limits: ChatLimits = field(default_factory=ChatLimits)
+    scheduler_seconds: int = 5   # how often each worker's scheduler ticks (LLAMITA_SCHEDULER_SECONDS; 0: off)
     missing: tuple[str, ...] = field(default=())  # integrations that are off, with how to turn them on
 
     @property
@@ -593,5 +594,6 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         llm=llm,
         demo_sign_in=env.get("LLAMITA_DEMO_SIGN_IN", "1" if using_demo else "0") == "1",
         chat_limits=chat_limits,
+        scheduler_seconds=_number(env, "LLAMITA_SCHEDULER_SECONDS", 5),
         missing=tuple(missing),
     )

@@ -225,9 +225,9 @@ class Scheduler:
         elif due.step == ESCALATE:
             self._escalate(session, case, plan, now, told)
         elif due.step == NUDGE:
-            self._remind(session, case, "nudge", f"{case.claimed_by_name or 'You'}: the customer has waited "
-                         f"{_minutes_text(due, plan, 'nudge_after_minutes')} for your reply on case #{case.id}.",
-                         now)
+            self._remind(session, case, "nudge", f"The customer has waited "
+                         f"{_minutes_text(due, plan, 'nudge_after_minutes')} for a reply from "
+                         f"{case.claimed_by_name or 'the person who claimed it'} on case #{case.id}.", now)
         elif due.step == OFFER_BACK:
             self._offer_back(session, case, plan, now, told)
         elif due.step == ABANDON:

@@ -153,7 +153,7 @@ class TeamsChannel:
                 return await self._post_card(delivery)
             if delivery.kind == "card_update":
                 return await self._update_card(delivery)
-            if delivery.kind == "message":
+            if delivery.kind in ("message", "reminder", "nudge"):   # reminders: the scheduler's, in the chain
                 return await self._relay(delivery)
             log.warning("unknown delivery kind %r", delivery.kind)
             return None
@@ -198,7 +198,10 @@ class TeamsChannel:
             raise PermanentFailure(f"case {delivery.case.id} has no card in Teams to reply under")
         # An earlier attempt that timed out may have landed: the Bot Connector cannot be asked, so such a
         # message can appear twice in the chain (never lost). See docs/teams.md.
-        summary, card = cards.thread_message(delivery.message, delivery.case)
+        if delivery.kind == "message":
+            summary, card = cards.thread_message(delivery.message, delivery.case)
+        else:
+            summary, card = cards.reminder(delivery.message, delivery.case)
         activity = self._card_activity(card, summary)
         sent = await self.call(delivery.card_ref, lambda connector: connector.conversations.send_to_conversation(
             delivery.card_ref, activity))
