@@ -31,6 +31,7 @@ class Clock:
 
 @dataclass
 class Shown:
+    post_id: int
     kind: str
     target: str
     case_id: int
@@ -49,7 +50,7 @@ class RecordingChannel:
         return team.channels.get("slack")
 
     async def deliver(self, delivery: Delivery) -> str | None:
-        self.shown.append(Shown(delivery.kind, delivery.target, delivery.case.id, delivery.case.state,
+        self.shown.append(Shown(delivery.post_id, delivery.kind, delivery.target, delivery.case.id, delivery.case.state,
                                 delivery.case.reminders_sent, delivery.message.text if delivery.message else None))
         return f"ts-{delivery.post_id}" if delivery.kind == "card" else None
 
@@ -85,3 +86,16 @@ async def hand_over(service: RoutingService, text: str = LEGAL) -> tuple[str, in
     await service.respond(chat.conversation_id)
     case = [c for c in await service.open_cases() if c.conversation_id == chat.conversation_id][0]
     return chat.conversation_id, case.id
+
+
+def operator_with(text_edit) -> "OperatorConfig":
+    """The demo operator file with one edit (a function of its text), loaded as Llamita would."""
+    import tempfile
+    from pathlib import Path
+
+    from routing.config import DEMO_CONFIG, load_operator_config
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "operator.yml"
+        path.write_text(text_edit(DEMO_CONFIG.read_text(encoding="utf-8")), encoding="utf-8")
+        return load_operator_config(path)
