@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from routing.conversations import BOOKING, CONVERSATION, CUSTOMER
 from routing.lifecycle import WITH_PEOPLE
-from routing.models import Author, Case, Message, StaffThread
+from routing.models import Author, Case, Message, StaffThread, utcnow
 from routing.views import CaseView, CustomerView, MessageView
 
 CARD_RECENT_MESSAGES = 5
@@ -29,10 +31,12 @@ class CasePage:
 
 
 class CaseViews:
-    def __init__(self, agent_name: str, team_names: dict[str, str], staff_languages: tuple[str, ...]):
+    def __init__(self, agent_name: str, team_names: dict[str, str], staff_languages: tuple[str, ...],
+                 clock: Callable[[], datetime] = utcnow):
         self.agent_name = agent_name
         self.team_names = team_names
         self.staff_languages = staff_languages
+        self.clock = clock          # a view says how long a case has waited as of routing's clock
 
     def one(self, session: Session, case: Case, recent: int = CARD_RECENT_MESSAGES) -> CaseView:
         return self._views(session, [case], recent)[0]
@@ -79,6 +83,7 @@ class CaseViews:
                     .where(BOOKING.c.account_id.in_(accounts)).group_by(BOOKING.c.account_id)):
                 first_booking[account_id] = reference
         messages = self._recent(session, conversation_ids, recent) if recent else {}
+        now = self.clock()
         views = []
         for case in cases:
             row = customers.get(case.conversation_id)
@@ -87,7 +92,7 @@ class CaseViews:
                 booking=first_booking.get(row.account_id) if row and row.account_id else None,
                 verified=bool(row and row.external_id), email=row.email if row else None)
             views.append(CaseView.of(case, customer, self.team_names.get(case.team) if case.team else None,
-                                     self.staff_languages, tuple(messages.get(case.conversation_id, ()))))
+                                     self.staff_languages, tuple(messages.get(case.conversation_id, ())), now))
         return views
 
     def _recent(self, session: Session, conversation_ids: list[str], recent: int) -> dict[str, list[MessageView]]:

@@ -132,7 +132,7 @@ class RoutingService:
         self.clock = clock
         self.outbox_ready = asyncio.Event()   # set when posts are queued; the outbox worker waits on it
         self.views = CaseViews(operator.agent_name, {team.id: team.name for team in operator.teams},
-                               operator.staff_languages)
+                               operator.staff_languages, lambda: self.clock())
         self.room = WaitingRoom(operator)   # teams' hours and recent pick-up times, for the waiting customer
         self.cases = CaseBook(operator, self._targets, lambda: self.clock(), self.views.one, self.room)
         # In-process only (one worker's sockets); across workers the conditional updates decide.
