@@ -50,7 +50,8 @@ def case_json(case: CaseView) -> dict:
     data["waited"] = format_wait(case.waited_seconds)
     data["waited_seconds"] = round(case.waited_seconds)
     data["reminded"] = reminded_label(case.reminders_sent)
-    for key in ("opened_at", "handed_over_at", "claimed_at", "closed_at", "waiting_since", "customer_waiting_since"):
+    for key in ("opened_at", "handed_over_at", "claimed_at", "closed_at", "waiting_since", "customer_waiting_since",
+                "as_of"):
         data[key] = data[key].isoformat() if data[key] else None
     data["recent"] = [message_json(m) for m in case.recent]
     return data
