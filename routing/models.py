@@ -52,7 +52,9 @@ class Conversation(SQLModel, table=True):
     brain_memory: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     last_seq: int = 0                                # sequence number of the newest message
     created_at: datetime = Field(default_factory=utcnow)
-    last_seen_at: datetime = Field(default_factory=utcnow)
+    # When the customer last had the chat open or wrote (the web chat says so every minute): the
+    # scheduler abandons a case whose customer left, looking only at the newly expired (indexed).
+    last_seen_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Message(SQLModel, table=True):
@@ -77,8 +79,9 @@ class Message(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __table_args__ = (Index("ix_case_state_team", "state", "team"),
-                      Index("ix_case_ladder", "state", "ladder_step", "waiting_since"),
-                      Index("ix_case_stalled", "state", "customer_waiting_since"))
+                      # The scheduler's look-ups: equality on state, team and rung, a range on the clock.
+                      Index("ix_case_ladder", "state", "team", "ladder_step", "waiting_since"),
+                      Index("ix_case_stalled", "state", "team", "ladder_step", "customer_waiting_since"))
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
     state: str = CaseState.BOT.value

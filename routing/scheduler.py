@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 BATCH = 100                              # cases per step and team in one tick (the rest wait for the next)
 PICK_UPS_EVERY = timedelta(minutes=1)    # how often the recent pick-up times are read again
 PICK_UP_WINDOW = timedelta(hours=24)
+ABANDON_EVERY = timedelta(minutes=1)     # how often the cases whose customer left are looked for
+FULL_LOOK_EVERY = timedelta(minutes=15)  # ... among all open cases; in between, only the newly expired
 LOUD = {REMIND_LOUDLY, ESCALATE, OFFER_BACK}   # steps that also post a reminder in the thread (@here in Slack)
 
 
@@ -77,6 +79,7 @@ class Due:
     step: str
     rung: int
     cutoff: datetime
+    since: datetime | None = None      # abandonment: cases whose customer was last seen after this were looked at
 
     @property
     def state(self) -> str:
@@ -131,6 +134,11 @@ class Scheduler:
                                operator.escalation_team(team.id)) for team in operator.teams]
         self.by_team = {plan.team: plan for plan in self.plans}
         self._pick_ups_read: datetime | None = None
+        self._abandon_checked: datetime | None = None
+        self._full_look_at: datetime | None = None
+        self._looked_until: dict[str, datetime] = {}   # per team: the abandonment cutoff already looked up to
+        self._queue_version: object = None       # the newest case event when the queues were last read
+        self._lines_pending = False               # a customer moved up and is not told yet (the cadence)
 
     # ------------------------------------------------------------------ one tick
 
@@ -139,47 +147,128 @@ class Scheduler:
         store, now = self.service.store, self.service.clock()
         await self._refresh_pick_ups(now)
         due = due_steps(self.plans, now)
+        if self._abandon_checked is not None and timedelta(0) <= now - self._abandon_checked < ABANDON_EVERY:
+            due = [step for step in due if step.step != ABANDON]    # customers leave by the minute, not the tick
+        else:
+            self._abandon_checked = now
+            due = self._abandon_window(due, now)
         told = Told()
         found = await store.read_raw(self._find_due, due) if due else []
         if found:
             told.merge(await store.write(self._take_due, found, now))
+        leaving = [step for step in due if step.step == ABANDON]
+        if leaving and sum(1 for _, step in told.steps if step == ABANDON) < self.batch:
+            # Everything up to these cutoffs was looked at (a full batch may have left some: look again).
+            self._looked_until.update({step.team: step.cutoff for step in leaving})
         told.merge(await self._inform(now))
         await self._announce(told)
         return told
 
+    def _abandon_window(self, due: list[Due], now: datetime) -> list[Due]:
+        """The abandonment steps, each with the cutoff it was last looked up to (`since`): only customers whose
+        last sign of life fell between the two are new to look at. Every FULL_LOOK_EVERY (and after a start or
+        a clock going back) all open cases are looked at, which also finds a case whose team changed."""
+        full = (self._full_look_at is None or not timedelta(0) <= now - self._full_look_at < FULL_LOOK_EVERY)
+        if full:
+            self._full_look_at = now
+            self._looked_until = {}
+        return [Due(step.team, step.step, step.rung, step.cutoff, self._looked_until.get(step.team))
+                if step.step == ABANDON else step for step in due]
+
     def _find_due(self, sql: Raw, due: list[Due]) -> list[Due]:
-        """Which of the possible steps have cases past their cutoff (a read: no lock, usually nothing)."""
-        return [step for step in due if self._candidates(sql, step, limit=1)]
+        """Which of the possible steps have cases past their cutoff: one read, no lock, usually nothing."""
+        _use_the_index(sql)
+        parts, params = [], {}
+        ladders = [step for step in due if step.step != ABANDON]
+        for index, step in enumerate(ladders):
+            parts.append(f"EXISTS ({self._query(step, suffix=f'_{index}')})")
+            params.update({f"team_{index}": step.team, f"rung_{index}": step.rung,
+                           f"cutoff_{index}": sql.stamp(step.cutoff), f"limit_{index}": 1})
+        leaving = [step for step in due if step.step == ABANDON]
+        if leaving:
+            query, values = _abandon_query(sql, leaving, 1)
+            parts.append(f"EXISTS ({query})")
+            params.update(values)
+        row = sql.one("SELECT " + ", ".join(parts), **params)
+        found = [step for step, hit in zip(ladders, row) if hit]
+        return found + (leaving if leaving and row[-1] else [])
 
     def _candidates(self, sql: Raw, due: Due, limit: int, lock: bool = False) -> list[tuple]:
         """(case id, round, conversation) of cases that reached `due`, oldest first; with `lock` (PostgreSQL)
         they are locked for this transaction, skipping those another worker holds."""
         lock_clause = " FOR UPDATE OF c SKIP LOCKED" if lock and not sql.sqlite else ""
-        if due.step == ABANDON:
-            # Only cases whose customer left: no chat open (the web chat says who is, every minute) and
-            # no message since. A customer who left an e-mail address for a follow-up is waited for.
-            query = ('SELECT c.id, c.waiting_round, c.conversation_id FROM "case" c '
-                     "JOIN conversation v ON v.id = c.conversation_id "
-                     "WHERE c.state IN ('waiting', 'claimed') AND c.team = :team AND v.last_seen_at <= :cutoff "
-                     "AND c.follow_up_email IS NULL ORDER BY c.id LIMIT :limit")
-        elif due.state == CaseState.WAITING.value:
-            query = ('SELECT c.id, c.waiting_round, c.conversation_id FROM "case" c WHERE c.state = \'waiting\' '
-                     "AND c.ladder_step < :rung AND c.waiting_since <= :cutoff AND c.team = :team "
-                     "ORDER BY c.waiting_since LIMIT :limit")
-        else:
-            query = ('SELECT c.id, c.waiting_round, c.conversation_id FROM "case" c WHERE c.state = \'claimed\' '
-                     "AND c.customer_waiting_since <= :cutoff AND c.ladder_step < :rung AND c.team = :team "
-                     "ORDER BY c.customer_waiting_since LIMIT :limit")
-        return sql.all(query + lock_clause, team=due.team, rung=due.rung, cutoff=sql.stamp(due.cutoff), limit=limit)
+        return sql.all(self._query(due) + lock_clause, team=due.team, rung=due.rung, cutoff=sql.stamp(due.cutoff),
+                       limit=limit)
+
+    @staticmethod
+    def _query(due: Due, suffix: str = "") -> str:
+        """The cases that reached `due`: an indexed range on the clock that step counts from. The rungs below
+        are a list (ours, not input): with state and team, equality on every column of the index but the
+        clock, which is a range, so the look-up touches only the cases it returns."""
+        below = ", ".join(str(rung) for rung in range(due.rung))
+        clock = "waiting_since" if due.state == CaseState.WAITING.value else "customer_waiting_since"
+        query = (f'SELECT c.id, c.waiting_round, c.conversation_id FROM "case" c WHERE c.state = \'{due.state}\' '
+                 f"AND c.team = :team AND c.ladder_step IN ({below}) AND c.{clock} <= :cutoff "
+                 f"ORDER BY c.{clock} LIMIT :limit")
+        if suffix:
+            for name in ("team", "rung", "cutoff", "limit"):
+                query = query.replace(f":{name}", f":{name}{suffix}")
+        return query
 
     def _take_due(self, session: Session, found: list[Due], now: datetime) -> Told:
         sql = Raw.of(session)
+        _use_the_index(sql)
         told = Told()
+        leaving = [due for due in found if due.step == ABANDON]
+        if leaving:
+            query, values = _abandon_query(sql, leaving, self.batch)
+            by_team = {due.team: due for due in leaving}
+            for case_id, waiting_round, team in sql.all(query + ("" if sql.sqlite else " FOR UPDATE OF c SKIP LOCKED"),
+                                                         **values):
+                if self._claim_rung(session, by_team[team], case_id, waiting_round, now):
+                    told.merge(self._take(session, by_team[team], case_id, now))
         for due in found:
-            for case_id, waiting_round, _conversation in self._candidates(sql, due, self.batch, lock=True):
+            if due.step == ABANDON:
+                continue
+            candidates = self._candidates(sql, due, self.batch, lock=True)
+            if due.step == REMIND:
+                told.merge(self._remind_all(sql, due, candidates, now))
+                continue
+            for case_id, waiting_round, _conversation in candidates:
                 if self._claim_rung(session, due, case_id, waiting_round, now):
                     told.merge(self._take(session, due, case_id, now))
         return told
+
+    def _remind_all(self, sql: Raw, due: Due, candidates: list[tuple], now: datetime) -> Told:
+        """The commonest step, for a batch of cases in three statements: move their rung (only where it is
+        still below), record the step once each, and queue an edit of each card (the card shows it)."""
+        if not candidates:
+            return Told()
+        ids = {f"id{index}": case_id for index, (case_id, _round, _conversation) in enumerate(candidates)}
+        listed = ", ".join(f":{name}" for name in ids)
+        claimed = sql.all(f'UPDATE "case" SET ladder_step = :rung, reminders_sent = reminders_sent + 1 '
+                          f"WHERE id IN ({listed}) AND state = 'waiting' AND ladder_step < :rung "
+                          "RETURNING id, waiting_round", rung=due.rung, **ids)
+        if not claimed:
+            return Told()
+        detail = json.dumps({"after_minutes": self._minutes(due)})
+        rows = {f"c{index}": case_id for index, (case_id, _) in enumerate(claimed)}
+        rounds = {f"r{index}": waiting_round for index, (_, waiting_round) in enumerate(claimed)}
+        values = ", ".join(f"(:c{index}, :r{index}, :step, :team, :detail, :at)" for index in range(len(claimed)))
+        recorded = [row[0] for row in sql.all(
+            f"INSERT INTO reminder (case_id, waiting_round, step, team, detail, at) VALUES {values} "
+            "ON CONFLICT (case_id, waiting_round, step) DO NOTHING RETURNING case_id",
+            step=due.step, team=due.team, detail=detail, at=sql.stamp(now), **rows, **rounds)]
+        if recorded:
+            taken = {f"t{index}": case_id for index, case_id in enumerate(recorded)}
+            # An edit of each case's newest card per channel (the same rule as every post to a case's threads).
+            sql.run("INSERT INTO staffpost (case_id, message_id, channel, target, kind, status, attempts, "
+                    "next_attempt_at, created_at) SELECT p.case_id, NULL, p.channel, p.target, 'card_update', "
+                    "'pending', 0, :now, :now FROM staffpost p WHERE p.kind = 'card' AND p.case_id IN "
+                    f"({', '.join(':' + name for name in taken)}) AND p.id = (SELECT max(q.id) FROM staffpost q "
+                    "WHERE q.case_id = p.case_id AND q.channel = p.channel AND q.kind = 'card') ORDER BY p.id",
+                    now=sql.stamp(now), **taken)
+        return Told(steps=[(case_id, due.step) for case_id in recorded], posts=bool(recorded))
 
     def _claim_rung(self, session: Session, due: Due, case_id: int, waiting_round: int, now: datetime) -> bool:
         """The step is ours: the case's rung moves up only if it is still below (and the round the same), and
@@ -211,9 +300,8 @@ class Scheduler:
     # ------------------------------------------------------------------ the steps
 
     def _take(self, session: Session, due: Due, case_id: int, now: datetime) -> Told:
-        case = self.book.get(session, case_id)
-        session.refresh(case)
         told = Told(steps=[(case_id, due.step)], posts=True)
+        case = session.get(Case, case_id, populate_existing=True)
         plan = self.by_team[due.team]
         if due.step == REMIND:
             self.book.queue_to_threads(session, case.id, "card_update")
@@ -305,14 +393,21 @@ class Scheduler:
 
     async def _inform(self, now: datetime) -> Told:
         """Tell waiting customers whose place in the queue moved: the widget's header at once, a line from
-        Llamita at most every `update_customer_every_minutes`. Reads the waiting cases once (indexed)."""
-        rows = await self.service.store.read_raw(_waiting_cases)
+        Llamita at most every `update_customer_every_minutes`. The queues are read again only when a case
+        moved since (every move of a case is a case event) or a customer is still to be told."""
+        version, rows = await self.service.store.read_raw(_waiting_cases, self._queue_version, self._lines_pending)
+        self._queue_version = version
+        if rows is None:
+            return Told()
+        self._lines_pending = False
         moved: list[tuple] = []
         positions: dict[str, int] = {}
         for row in rows:
             case_id, conversation_id, team, handed, shown, told_position, informed_at, language = row
             position = positions[team] = positions.get(team, 0) + 1
-            informed_at = as_utc(informed_at)
+            informed_at = as_utc(informed_at) if informed_at is not None else None
+            if told_position is not None and position < told_position:
+                self._lines_pending = True     # told now, or at a later tick once the cadence allows
             if position != shown or self._line_due(team, position, told_position, informed_at, now):
                 moved.append((case_id, conversation_id, team, handed, shown, position, told_position,
                               informed_at, language))
@@ -379,15 +474,58 @@ class Scheduler:
             log.info("case %s: scheduler step %s", case_id, step)
 
 
+def _abandon_query(sql: Raw, leaving: list[Due], limit: int) -> tuple[str, dict]:
+    """Cases whose customer left (no chat open, as the web chat reports every minute, and no message) for
+    longer than their team's cutoff, in one look for every team that is open now. A customer who left an
+    e-mail address for a follow-up is waited for. When every team was looked at before (`since`), only the
+    conversations last seen in between are read (a range of the last_seen_at index), else all open cases."""
+    cutoffs = " ".join(f"WHEN :abandon_team_{n} THEN :abandon_cutoff_{n}" for n in range(len(leaving)))
+    params: dict = {"abandon_limit": limit}
+    for n, due in enumerate(leaving):
+        params[f"abandon_team_{n}"], params[f"abandon_cutoff_{n}"] = due.team, sql.stamp(due.cutoff)
+    window = ""
+    if all(due.since is not None for due in leaving):
+        starts = " ".join(f"WHEN :abandon_team_{n} THEN :abandon_since_{n}" for n in range(len(leaving)))
+        for n, due in enumerate(leaving):
+            params[f"abandon_since_{n}"] = sql.stamp(due.since)
+        params["abandon_low"] = sql.stamp(min(due.since for due in leaving))
+        params["abandon_high"] = sql.stamp(max(due.cutoff for due in leaving))
+        window = (f"AND v.last_seen_at > :abandon_low AND v.last_seen_at <= :abandon_high "
+                  f"AND v.last_seen_at > CASE c.team {starts} END ")
+        # From the conversations (CROSS JOIN: SQLite keeps that order) through the index range, to their cases.
+        return ('SELECT c.id, c.waiting_round, c.team FROM conversation v CROSS JOIN "case" c '
+                "WHERE c.conversation_id = v.id AND c.state IN ('waiting', 'claimed') AND c.follow_up_email IS NULL "
+                + window +
+                f"AND v.last_seen_at <= CASE c.team {cutoffs} END ORDER BY c.id LIMIT :abandon_limit"), params
+    return ('SELECT c.id, c.waiting_round, c.team FROM "case" c JOIN conversation v ON v.id = c.conversation_id '
+            "WHERE c.state IN ('waiting', 'claimed') AND c.follow_up_email IS NULL "
+            f"AND v.last_seen_at <= CASE c.team {cutoffs} END ORDER BY c.id LIMIT :abandon_limit"), params
+
+
+def _use_the_index(sql: Raw) -> None:
+    """PostgreSQL's planner cannot know that a case's rung and its clock go together (every case past a
+    cutoff has normally been taken already, so the look-ups find nothing), and on a few thousand rows it
+    expects a sequential scan to find a match sooner. For this transaction only, it is told to use the
+    scheduler's indexes, which answer each look-up by touching only the cases it returns."""
+    if not sql.sqlite:
+        sql.run("SET LOCAL enable_seqscan = off")
+
+
 def _minutes_text(due: Due | None, plan: TeamPlan, setting: str) -> str:
     minutes = getattr(plan.levels, setting)
     whole = round(minutes) if minutes is not None else 0
     return f"{minutes:g} min" if minutes is not None and minutes != whole else f"{whole} min"
 
 
-def _waiting_cases(sql: Raw) -> list[tuple]:
-    return sql.all('SELECT id, conversation_id, team, handed_over_at, queue_position, told_position, informed_at, '
-                   "language FROM \"case\" WHERE state = 'waiting' ORDER BY team, handed_over_at, id")
+def _waiting_cases(sql: Raw, seen_version: object, again: bool) -> tuple[object, list[tuple] | None]:
+    """The waiting cases in queue order, unless no case moved since `seen_version` (and nobody is still
+    to be told): then (version, None) after one look at the newest case event."""
+    version = sql.value("SELECT max(id) FROM caseevent")
+    if version == seen_version and not again:
+        return version, None
+    return version, sql.all('SELECT id, conversation_id, team, handed_over_at, queue_position, told_position, '
+                            "informed_at, language FROM \"case\" WHERE state = 'waiting' "
+                            "ORDER BY team, handed_over_at, id")
 
 
 def _recent_pick_ups(sql: Raw, since: datetime) -> list[tuple]:

@@ -24,10 +24,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('told_position', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('informed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('follow_up_email', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.create_index('ix_case_ladder', ['state', 'ladder_step', 'waiting_since'], unique=False)
-        batch_op.create_index('ix_case_stalled', ['state', 'customer_waiting_since'], unique=False)
+        batch_op.create_index('ix_case_ladder', ['state', 'team', 'ladder_step', 'waiting_since'], unique=False)
+        batch_op.create_index('ix_case_stalled', ['state', 'team', 'ladder_step', 'customer_waiting_since'],
+                              unique=False)
     # Cases already waiting when this runs start their clock at their hand-over.
     op.execute('UPDATE "case" SET waiting_since = handed_over_at WHERE state = \'waiting\'')
+    with op.batch_alter_table('conversation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conversation_last_seen_at'), ['last_seen_at'], unique=False)
     op.create_table('reminder',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -48,6 +51,8 @@ def downgrade() -> None:
     with op.batch_alter_table('reminder', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reminder_case_id'))
     op.drop_table('reminder')
+    with op.batch_alter_table('conversation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conversation_last_seen_at'))
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index('ix_case_stalled')
         batch_op.drop_index('ix_case_ladder')
