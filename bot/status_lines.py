@@ -49,8 +49,10 @@ _LINES: dict[str, dict[str, str]] = {
         "en": "You're number {position} in line for our {team} team; the wait should be about {wait}.",
         "es": "Eres el número {position} en la fila de nuestro equipo de {team}; la espera será de unos {wait}.",
         "pt": "Você é o número {position} na fila da nossa equipe de {team}; a espera deve ser de cerca de {wait}.",
-        "de": "Sie sind Nummer {position} in der Warteschlange unseres Teams {team}; die Wartezeit beträgt etwa {wait}.",
-        "fr": "Vous êtes numéro {position} dans la file de notre équipe {team} ; l'attente devrait être d'environ {wait}.",
+        "de": ("Sie sind Nummer {position} in der Warteschlange unseres Teams {team}; "
+               "die Wartezeit beträgt etwa {wait}."),
+        "fr": ("Vous êtes numéro {position} dans la file de notre équipe {team} ; "
+               "l'attente devrait être d'environ {wait}."),
         "it": "Sei il numero {position} in coda per il nostro team {team}; l'attesa dovrebbe essere di circa {wait}.",
         "nl": "U bent nummer {position} in de wachtrij van ons team {team}; de wachttijd is ongeveer {wait}.",
     },
@@ -132,13 +134,17 @@ _LINES: dict[str, dict[str, str]] = {
                "hier nicht weitergeht."),
         "fr": ("Merci. J'ai ajouté {email} à votre dossier : l'équipe pourra vous écrire si elle ne peut pas continuer "
                "ici."),
-        "it": "Grazie. Ho aggiunto {email} alla tua richiesta, così il team può scriverti se non riesce a continuare qui.",
-        "nl": "Dank u. Ik heb {email} aan uw zaak toegevoegd, zodat het team u kan mailen als het hier niet verder kan.",
+        "it": ("Grazie. Ho aggiunto {email} alla tua richiesta, così il team può "
+               "scriverti se non riesce a continuare qui."),
+        "nl": ("Dank u. Ik heb {email} aan uw zaak toegevoegd, zodat het team u kan "
+               "mailen als het hier niet verder kan."),
     },
     "offered_back": {
         "en": "{name} had to step away, so I've asked the rest of our {team} team to continue with you here.",
-        "es": "{name} tuvo que ausentarse, así que he pedido al resto de nuestro equipo de {team} que siga contigo aquí.",
-        "pt": "{name} precisou se ausentar, então pedi ao resto da nossa equipe de {team} para continuar com você aqui.",
+        "es": ("{name} tuvo que ausentarse, así que he pedido al resto de nuestro "
+               "equipo de {team} que siga contigo aquí."),
+        "pt": ("{name} precisou se ausentar, então pedi ao resto da nossa equipe de "
+               "{team} para continuar com você aqui."),
         "de": ("{name} musste kurz weg, deshalb habe ich das übrige Team {team} gebeten, hier mit Ihnen "
                "weiterzumachen."),
         "fr": "{name} a dû s'absenter : j'ai demandé au reste de notre équipe {team} de poursuivre avec vous ici.",
@@ -148,7 +154,8 @@ _LINES: dict[str, dict[str, str]] = {
     "reopened": {
         "en": "Welcome back! I've told our {team} team you're here; they'll continue with you in this chat.",
         "es": "¡Hola de nuevo! He avisado a nuestro equipo de {team} de que estás aquí; seguirán contigo en este chat.",
-        "pt": "Que bom que voltou! Avisei a nossa equipe de {team} que você está aqui; eles continuam com você neste chat.",
+        "pt": ("Que bom que voltou! Avisei a nossa equipe de {team} que você está aqui; "
+               "eles continuam com você neste chat."),
         "de": ("Willkommen zurück! Ich habe unserem Team {team} gesagt, dass Sie wieder da sind; es geht hier im Chat "
                "weiter."),
         "fr": "Bon retour ! J'ai prévenu notre équipe {team} que vous êtes là ; elle poursuit avec vous dans ce chat.",

@@ -162,7 +162,7 @@ def parse_spans(text: str) -> tuple[tuple[int, int], ...]:
                              "at most 24:00)")
         spans.append((start, end))
     spans.sort()
-    for (_, end), (start, _) in zip(spans, spans[1:]):
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
         if start < end:
             raise ValueError(f"the spans in {text!r} overlap")
     return tuple(spans)

@@ -240,7 +240,8 @@ def receive(sql: Raw, conversation_id: str, text: str, client_id: str | None, no
     if state == CaseState.CLAIMED.value:
         # The customer now waits for the claimer's reply (unless they already were): the stalled ladder starts.
         sql.run('UPDATE "case" SET customer_waiting_since = :now, waiting_round = waiting_round + 1, ladder_step = 0 '
-                "WHERE id = :id AND state = 'claimed' AND customer_waiting_since IS NULL", now=sql.stamp(now), id=case_id)
+                "WHERE id = :id AND state = 'claimed' AND customer_waiting_since IS NULL",
+                now=sql.stamp(now), id=case_id)
     if with_people:
         queued = queue_to_threads(sql, case_id, "message", message_id, now)
         return Stored(view, seq, case_id, True, queued or reopened, waiting=state == CaseState.WAITING.value,

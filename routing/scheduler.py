@@ -190,7 +190,7 @@ class Scheduler:
             parts.append(f"EXISTS ({query})")
             params.update(values)
         row = sql.one("SELECT " + ", ".join(parts), **params)
-        found = [step for step, hit in zip(ladders, row) if hit]
+        found = [step for step, hit in zip(ladders, row[:len(ladders)], strict=True) if hit]
         return found + (leaving if leaving and row[-1] else [])
 
     def _candidates(self, sql: Raw, due: Due, limit: int, lock: bool = False) -> list[tuple]:

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from adapters.labels import author_label as _author_label
 from adapters.labels import (
     abandoned_label,
     customer_label,
@@ -23,6 +22,7 @@ from adapters.labels import (
     summary_text,
     waiting_label,
 )
+from adapters.labels import author_label as _author_label
 from adapters.slack.text import chunks, mrkdwn_literal, plain
 from routing.views import CaseView, MessageView, format_wait
 

@@ -88,7 +88,7 @@ async def hand_over(service: RoutingService, text: str = LEGAL) -> tuple[str, in
     return chat.conversation_id, case.id
 
 
-def operator_with(text_edit) -> "OperatorConfig":
+def operator_with(text_edit):
     """The demo operator file with one edit (a function of its text), loaded as Llamita would."""
     import tempfile
     from pathlib import Path

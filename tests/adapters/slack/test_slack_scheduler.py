@@ -52,7 +52,8 @@ async def test_an_unclaimed_case_walks_the_ladder_in_slack(ticking, stand_in, se
     [escalation] = await stand_in.wait_for("chat.postMessage", in_thread(moved.response["ts"]))
     said = escalation.args["text"]
     assert said.startswith("<!here> Escalated from Compliance") and "with @here at 5 min" in said
-    await stand_in.wait_for("chat.update", lambda c: c.args["ts"] == card_ts and "Transferred to" in c.text_everywhere())
+    await stand_in.wait_for("chat.update",
+                            lambda c: c.args["ts"] == card_ts and "Transferred to" in c.text_everywhere())
 
     # Only Llamita's own words ping: the customer's text never does, on the cards or in the threads.
     for call in stand_in.calls_to("chat.postMessage") + stand_in.calls_to("chat.update"):
