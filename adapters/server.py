@@ -218,6 +218,9 @@ def startup_report(settings: Settings) -> str:
         where = f"messages at {base}/api/messages"
         lines.append(f"  Teams:      on ({where})" if not settings.teams.emulator else
                      f"  Teams:      local emulator mode ({where}; no authentication, loopback only)")
+    lines.append(f"  Scheduler:  every {settings.scheduler_seconds} s (reminders, escalations, abandonment; "
+                 "LLAMITA_SCHEDULER_SECONDS)" if settings.scheduler_seconds else
+                 "  Scheduler:  off on this worker (LLAMITA_SCHEDULER_SECONDS=0); another worker must run it")
     fan_out = f"Redis at {settings.redis_url}" if settings.redis_url else "in-process (one worker)"
     lines.append(f"  Fan-out:    {fan_out}")
     for missing in settings.missing:
