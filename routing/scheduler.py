@@ -17,41 +17,33 @@ working hours). An indexed query then finds the cases past it, and one transacti
     killed after the commit loses nothing (the outbox delivers, retrying), one killed before it took
     nothing (the next tick takes the step). Time going backwards re-sends nothing: the rung stays.
 
+What each step does to a case is routing/steps.py; what the waiting customer is told, routing/waiting.py.
 `Ticker` (routing/ticker.py) runs `tick` on every worker; tests call it after moving the clock.
 """
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlmodel import Session, col
 
-from bot.status_lines import status_line
 from routing import conversations
 from routing.cases import CaseBook
-from routing.config import ServiceLevels
 from routing.conversations import as_utc
-from routing.lifecycle import WITH_PEOPLE, CaseMove
-from routing.models import Author, Case, CaseState, Claim, Conversation, Reminder
+from routing.models import Author, Case, CaseState
 from routing.service_levels import (
     ABANDON,
-    ESCALATE,
-    NUDGE,
-    OFFER_BACK,
     REMIND,
-    REMIND_LOUDLY,
     Hours,
     stalled_ladder,
     typical_pick_up,
     unclaimed_ladder,
     working_cutoff,
 )
+from routing.steps import Due, Steps, TeamPlan, Told
 from routing.store import Raw
-from routing.views import MessageView
-from routing.waiting import Standing
 
 log = logging.getLogger(__name__)
 
@@ -60,32 +52,6 @@ PICK_UPS_EVERY = timedelta(minutes=1)    # how often the recent pick-up times ar
 PICK_UP_WINDOW = timedelta(hours=24)
 ABANDON_EVERY = timedelta(minutes=1)     # how often the cases whose customer left are looked for
 FULL_LOOK_EVERY = timedelta(minutes=15)  # ... among all open cases; in between, only the newly expired
-LOUD = {REMIND_LOUDLY, ESCALATE, OFFER_BACK}   # steps that also post a reminder in the thread (@here in Slack)
-
-
-@dataclass(frozen=True)
-class TeamPlan:
-    team: str
-    name: str
-    levels: ServiceLevels
-    hours: Hours | None
-    escalate_to: str
-
-
-@dataclass(frozen=True)
-class Due:
-    """One step to look for: cases of `team` in `state` whose clock started at or before `cutoff`."""
-    team: str
-    step: str
-    rung: int
-    cutoff: datetime
-    since: datetime | None = None      # abandonment: cases whose customer was last seen after this were looked at
-
-    @property
-    def state(self) -> str:
-        if self.step in (NUDGE, OFFER_BACK):
-            return CaseState.CLAIMED.value
-        return CaseState.WAITING.value
 
 
 def due_steps(plans: list[TeamPlan], now: datetime) -> list[Due]:
@@ -105,23 +71,6 @@ def due_steps(plans: list[TeamPlan], now: datetime) -> list[Due]:
     return due
 
 
-@dataclass
-class Told:
-    """What a tick has to announce once its transaction committed."""
-    lines: list[tuple[str, MessageView, int, bool]] = field(default_factory=list)  # conversation, line, case, to staff
-    standings: list[tuple[str, Standing]] = field(default_factory=list)
-    statuses: list[tuple[str, dict]] = field(default_factory=list)
-    steps: list[tuple[int, str]] = field(default_factory=list)                       # (case, step) taken
-    posts: bool = False
-
-    def merge(self, other: "Told") -> None:
-        self.lines += other.lines
-        self.standings += other.standings
-        self.statuses += other.statuses
-        self.steps += other.steps
-        self.posts = self.posts or other.posts
-
-
 class Scheduler:
     def __init__(self, service, batch: int = BATCH):
         self.service = service
@@ -133,6 +82,7 @@ class Scheduler:
         self.plans = [TeamPlan(team.id, team.name, operator.levels(team.id), Hours.of(team.working_hours),
                                operator.escalation_team(team.id)) for team in operator.teams]
         self.by_team = {plan.team: plan for plan in self.plans}
+        self.steps = Steps(self.book, self.room, self.agent_name, self.plans)
         self._pick_ups_read: datetime | None = None
         self._abandon_checked: datetime | None = None
         self._full_look_at: datetime | None = None
@@ -226,49 +176,18 @@ class Scheduler:
             for case_id, waiting_round, team in sql.all(query + ("" if sql.sqlite else " FOR UPDATE OF c SKIP LOCKED"),
                                                          **values):
                 if self._claim_rung(session, by_team[team], case_id, waiting_round, now):
-                    told.merge(self._take(session, by_team[team], case_id, now))
+                    told.merge(self.steps.take(session, by_team[team], case_id, now))
         for due in found:
             if due.step == ABANDON:
                 continue
             candidates = self._candidates(sql, due, self.batch, lock=True)
             if due.step == REMIND:
-                told.merge(self._remind_all(sql, due, candidates, now))
+                told.merge(self.steps.remind_all(sql, due, candidates, now))
                 continue
             for case_id, waiting_round, _conversation in candidates:
                 if self._claim_rung(session, due, case_id, waiting_round, now):
-                    told.merge(self._take(session, due, case_id, now))
+                    told.merge(self.steps.take(session, due, case_id, now))
         return told
-
-    def _remind_all(self, sql: Raw, due: Due, candidates: list[tuple], now: datetime) -> Told:
-        """The commonest step, for a batch of cases in three statements: move their rung (only where it is
-        still below), record the step once each, and queue an edit of each card (the card shows it)."""
-        if not candidates:
-            return Told()
-        ids = {f"id{index}": case_id for index, (case_id, _round, _conversation) in enumerate(candidates)}
-        listed = ", ".join(f":{name}" for name in ids)
-        claimed = sql.all(f'UPDATE "case" SET ladder_step = :rung, reminders_sent = reminders_sent + 1 '
-                          f"WHERE id IN ({listed}) AND state = 'waiting' AND ladder_step < :rung "
-                          "RETURNING id, waiting_round", rung=due.rung, **ids)
-        if not claimed:
-            return Told()
-        detail = json.dumps({"after_minutes": self._minutes(due)})
-        rows = {f"c{index}": case_id for index, (case_id, _) in enumerate(claimed)}
-        rounds = {f"r{index}": waiting_round for index, (_, waiting_round) in enumerate(claimed)}
-        values = ", ".join(f"(:c{index}, :r{index}, :step, :team, :detail, :at)" for index in range(len(claimed)))
-        recorded = [row[0] for row in sql.all(
-            f"INSERT INTO reminder (case_id, waiting_round, step, team, detail, at) VALUES {values} "
-            "ON CONFLICT (case_id, waiting_round, step) DO NOTHING RETURNING case_id",
-            step=due.step, team=due.team, detail=detail, at=sql.stamp(now), **rows, **rounds)]
-        if recorded:
-            taken = {f"t{index}": case_id for index, case_id in enumerate(recorded)}
-            # An edit of each case's newest card per channel (the same rule as every post to a case's threads).
-            sql.run("INSERT INTO staffpost (case_id, message_id, channel, target, kind, status, attempts, "
-                    "next_attempt_at, created_at) SELECT p.case_id, NULL, p.channel, p.target, 'card_update', "
-                    "'pending', 0, :now, :now FROM staffpost p WHERE p.kind = 'card' AND p.case_id IN "
-                    f"({', '.join(':' + name for name in taken)}) AND p.id = (SELECT max(q.id) FROM staffpost q "
-                    "WHERE q.case_id = p.case_id AND q.channel = p.channel AND q.kind = 'card') ORDER BY p.id",
-                    now=sql.stamp(now), **taken)
-        return Told(steps=[(case_id, due.step) for case_id in recorded], posts=bool(recorded))
 
     def _claim_rung(self, session: Session, due: Due, case_id: int, waiting_round: int, now: datetime) -> bool:
         """The step is ours: the case's rung moves up only if it is still below (and the round the same), and
@@ -289,105 +208,7 @@ class Scheduler:
                        "VALUES (:case, :round, :step, :team, :detail, :at) "
                        "ON CONFLICT (case_id, waiting_round, step) DO NOTHING",
                        case=case_id, round=waiting_round, step=due.step, team=due.team,
-                       detail=json.dumps({"after_minutes": self._minutes(due)}), at=sql.stamp(now)).rowcount == 1
-
-    def _minutes(self, due: Due) -> float | None:
-        levels = self.by_team[due.team].levels
-        return {REMIND: levels.remind_after_minutes, REMIND_LOUDLY: levels.remind_loudly_after_minutes,
-                ESCALATE: levels.escalate_after_minutes, NUDGE: levels.nudge_after_minutes,
-                OFFER_BACK: levels.offer_back_after_minutes, ABANDON: levels.abandon_after_minutes}[due.step]
-
-    # ------------------------------------------------------------------ the steps
-
-    def _take(self, session: Session, due: Due, case_id: int, now: datetime) -> Told:
-        told = Told(steps=[(case_id, due.step)], posts=True)
-        case = session.get(Case, case_id, populate_existing=True)
-        plan = self.by_team[due.team]
-        if due.step == REMIND:
-            self.book.queue_to_threads(session, case.id, "card_update")
-        elif due.step == REMIND_LOUDLY:
-            self.book.queue_to_threads(session, case.id, "card_update")
-            self._remind(session, case, "reminder", f"Reminder: case #{case.id} has waited "
-                         f"{_minutes_text(due, plan, 'remind_loudly_after_minutes')} for a person and nobody "
-                         "has claimed it yet. Claim it on the card to talk to the customer.", now)
-        elif due.step == ESCALATE:
-            self._escalate(session, case, plan, now, told)
-        elif due.step == NUDGE:
-            self._remind(session, case, "nudge", f"The customer has waited "
-                         f"{_minutes_text(due, plan, 'nudge_after_minutes')} for a reply from "
-                         f"{case.claimed_by_name or 'the person who claimed it'} on case #{case.id}.", now)
-        elif due.step == OFFER_BACK:
-            self._offer_back(session, case, plan, now, told)
-        elif due.step == ABANDON:
-            self._abandon(session, case, now, told)
-        return told
-
-    def _remind(self, session: Session, case: Case, kind: str, words: str, now: datetime) -> None:
-        """A reminder in the case's threads: Llamita's own words, kept as a note the desk shows too."""
-        note_id, _ = conversations.append(Raw.of(session), case.conversation_id, Author.NOTE, words, now,
-                                          case_id=case.id, agent_name=self.agent_name, author_name=self.agent_name)
-        self.book.queue_to_threads(session, case.id, kind, note_id)
-
-    def _history(self, session: Session, case: Case) -> str:
-        """Who was reminded this round, for the people the case is escalated to."""
-        rows = session.execute(select(Reminder.step, Reminder.team, Reminder.detail).where(
-            Reminder.case_id == case.id, Reminder.waiting_round == case.waiting_round,
-            col(Reminder.step).in_([REMIND, REMIND_LOUDLY]))).all()
-        said = {REMIND: "on the card", REMIND_LOUDLY: "in the thread, with @here"}
-        parts = []
-        for step, team, detail in rows:
-            minutes = json.loads(detail or "{}").get("after_minutes")
-            name = self.by_team[team].name if team in self.by_team else team
-            parts.append(f"{name} {said[step]} at {minutes:g} min" if minutes is not None else f"{name} {said[step]}")
-        return "; ".join(parts) if parts else "nobody (the reminders were off)"
-
-    def _escalate(self, session: Session, case: Case, plan: TeamPlan, now: datetime, told: Told) -> None:
-        minutes = _minutes_text(None, plan, "escalate_after_minutes")
-        history = self._history(session, case)
-        self.book.event(session, case.id, "escalated", None, {"from": case.team, "to": plan.escalate_to,
-                                                              "reminded": history})
-        if plan.escalate_to == case.team:
-            # Nowhere further to send it: a last, loud reminder with who was already told.
-            self.book.queue_to_threads(session, case.id, "card_update")
-            self._remind(session, case, "reminder", f"Escalation: case #{case.id} has waited {minutes} and nobody "
-                         f"has claimed it. Reminded so far: {history}. Someone please take it now.", now)
-            return
-        target = self.by_team[plan.escalate_to]
-        self.book.queue_to_threads(session, case.id, "card_update")   # the old card shows where it went
-        self.book.move(session, case, CaseMove.TRANSFER, team=target.team, **self.book.starts_waiting(case, now))
-        self.book.queue_cards(session, case)
-        self._remind(session, case, "reminder", f"Escalated from {plan.name}: case #{case.id} waited {minutes} "
-                     f"there and nobody claimed it. Reminded: {history}. Please take it or assign it.", now)
-        line = self.book.line(session, case, status_line("transferred", case.language, team=target.name))
-        told.lines.append((case.conversation_id, line, case.id, True))
-        told.standings.append((case.conversation_id, self.book.told_standing(session, case, now)))
-
-    def _offer_back(self, session: Session, case: Case, plan: TeamPlan, now: datetime, told: Told) -> None:
-        holder = case.claimed_by_name or "Your colleague"
-        self.book.move(session, case, CaseMove.OFFER_BACK, claimed_by=None, claimed_by_name=None, claimed_at=None,
-                       **self.book.starts_waiting(case, now))
-        session.execute(update(Claim).where(col(Claim.case_id) == case.id, col(Claim.released_at).is_(None))
-                        .values(released_at=now, released_because="offered back"))
-        self.book.event(session, case.id, "offered_back", None, {"from": holder})
-        self.book.queue_to_threads(session, case.id, "card_update")
-        self._remind(session, case, "reminder", f"Offered back: the customer waited "
-                     f"{_minutes_text(None, plan, 'offer_back_after_minutes')} without a reply from {holder}, "
-                     f"so case #{case.id} is back in the queue. Anyone in {plan.name} can claim it.", now)
-        line = self.book.line(session, case, status_line("offered_back", case.language, name=holder, team=plan.name))
-        told.lines.append((case.conversation_id, line, case.id, True))
-        told.standings.append((case.conversation_id, self.book.told_standing(session, case, now)))
-
-    def _abandon(self, session: Session, case: Case, now: datetime, told: Told) -> None:
-        if CaseState(case.state) not in WITH_PEOPLE:
-            return
-        self.book.move(session, case, CaseMove.ABANDON, closed_at=now, customer_waiting_since=None,
-                       queue_position=None)
-        session.execute(update(Claim).where(col(Claim.case_id) == case.id, col(Claim.released_at).is_(None))
-                        .values(released_at=now, released_because="abandoned"))
-        self.book.event(session, case.id, "abandoned", None, {"why": "the customer left"})
-        self.book.queue_to_threads(session, case.id, "card_update")
-        told.statuses.append((case.conversation_id, {"type": "status", "state": CaseState.ABANDONED.value,
-                                                     "agent": None}))
+                       detail=json.dumps({"after_minutes": self.steps.minutes(due)}), at=sql.stamp(now)).rowcount == 1
 
     # ------------------------------------------------------------------ the waiting customers
 
@@ -511,12 +332,6 @@ def _use_the_index(sql: Raw) -> None:
         sql.run("SET LOCAL enable_seqscan = off")
 
 
-def _minutes_text(due: Due | None, plan: TeamPlan, setting: str) -> str:
-    minutes = getattr(plan.levels, setting)
-    whole = round(minutes) if minutes is not None else 0
-    return f"{minutes:g} min" if minutes is not None and minutes != whole else f"{whole} min"
-
-
 def _waiting_cases(sql: Raw, seen_version: object, again: bool) -> tuple[object, list[tuple] | None]:
     """The waiting cases in queue order, unless no case moved since `seen_version` (and nobody is still
     to be told): then (version, None) after one look at the newest case event."""
@@ -533,4 +348,4 @@ def _recent_pick_ups(sql: Raw, since: datetime) -> list[tuple]:
                    "ORDER BY claimed_at DESC LIMIT 500", since=sql.stamp(since))
 
 
-__all__ = ["Due", "Scheduler", "TeamPlan", "Told", "due_steps", "Conversation"]
+__all__ = ["Due", "Scheduler", "TeamPlan", "Told", "due_steps"]
