@@ -37,7 +37,7 @@ from routing.hub import STAFF_TOPIC
 from routing.lifecycle import IllegalMove
 from routing.queries import MAX_PAGE_SIZE, PAGE_SIZE
 from routing.service import CaseNotFound, NotYours, RoutingService, text_refusal, unstorable
-from routing.views import CaseView, MessageView, StaffMember, format_wait
+from routing.views import CaseView, MessageView, StaffMember, format_wait, reminded_label
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "llamita_staff"
@@ -59,7 +59,9 @@ def case_json(case: CaseView, earlier: list | None = None) -> dict:
     data = asdict(case)
     data["waited"] = format_wait(case.waited_seconds)
     data["waited_seconds"] = round(case.waited_seconds)
-    for key in ("opened_at", "handed_over_at", "claimed_at", "closed_at"):
+    data["reminded"] = reminded_label(case.reminders_sent)
+    for key in ("opened_at", "handed_over_at", "claimed_at", "closed_at", "waiting_since", "customer_waiting_since",
+                "as_of"):
         data[key] = data[key].isoformat() if data[key] else None
     data["recent"] = [message_json(m) for m in case.recent]
     data["earlier"] = [{"id": e.id, "state": e.state, "reason": e.reason, "opened_at": e.opened_at.isoformat(),
@@ -148,6 +150,7 @@ class Desk:
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/resolve", self.resolve)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/transfer", self.transfer)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/unfreeze", self.unfreeze)
+        app.router.add_post("/desk/api/cases/{case_id:\\d+}/typing", self.typing)
 
     def _authorised(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -331,6 +334,12 @@ class Desk:
         staff = self._staff(request)
         case = await self._act(self.service.unfreeze(self._case_id(request), staff))
         return web.json_response({"case": case_json(case)})
+
+    async def typing(self, request: web.Request) -> web.Response:
+        """The person writing a reply: the customer's widget says so, if they hold the case."""
+        staff = self._staff(request)
+        await self._act(self.service.staff_typing(self._case_id(request), staff))
+        return web.json_response({"ok": True})
 
     # -- helpers
     @staticmethod

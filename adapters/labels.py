@@ -5,9 +5,12 @@ markup and the escaping differ, and those stay in each platform's module.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.language import LANGUAGE_NAMES
 from bot.summary import mask_contacts, mood_words
-from routing.views import CaseView, MessageView
+from routing.views import CaseView, MessageView, format_wait, reminded_label
+from routing.waiting import mask_email
 
 REASONS = {
     "security": "Security", "legal": "Legal", "distress": "Customer in distress",
@@ -117,3 +120,18 @@ def relayed(message: MessageView) -> tuple[str, str | None, str | None]:
 def late_translation(message: MessageView, case: CaseView) -> str:
     """The thread line for a translation that came after its message (it had failed at first)."""
     return f"Translation of {author_label(message, case)}'s message (it had failed): {message.translation or ''}"
+def waiting_label(case: CaseView, now: datetime | None = None) -> str:
+    """How long an unclaimed case has waited this time, and how often the team was reminded:
+    "waiting 7 min · reminded twice" (the scheduler edits the card in place as this grows)."""
+    label = f"waiting {format_wait(case.waiting_for_claim_seconds(now))}"
+    reminded = reminded_label(case.reminders_sent)
+    return f"{label} · {reminded}" if reminded else label
+
+
+def follow_up_label(case: CaseView) -> str | None:
+    """The e-mail address the customer left for a follow-up, masked as staff channels show personal data."""
+    return f"Follow-up e-mail: {mask_email(case.follow_up_email)}" if case.follow_up_email else None
+
+
+def abandoned_label(case: CaseView) -> str:
+    return "the customer left the chat" if case.handed_over_at else "closed without a person"

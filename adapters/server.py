@@ -10,7 +10,8 @@ import asyncio
 import logging
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Callable, Protocol
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -29,9 +30,12 @@ from routing.channels import StaffChannel
 from routing.config import LOOPBACK_HOSTS, Settings
 from routing.demo_store import seed_demo_store
 from routing.hub import Hub, LocalHub, RedisHub
+from routing.models import utcnow
 from routing.outbox import Outbox
+from routing.scheduler import Scheduler
 from routing.service import RoutingService
 from routing.store import Store
+from routing.ticker import Ticker
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ class Runtime:
     hub: Hub
     service: RoutingService
     outbox: Outbox
+    scheduler: Scheduler
+    ticker: Ticker
     edges: list = field(default_factory=list)
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -67,16 +73,18 @@ def build_brain(settings: Settings) -> AnyBrain:
     return build_llm_brain(settings.llm, policy, company=operator.company, agent_name=operator.agent_name)
 
 
-def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> Runtime:
+def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None,
+                  clock: Callable[[], datetime] = utcnow) -> Runtime:
     """`teams_tokens`: the Agents SDK token-provider factory for Teams' outbound calls (default: MSAL with the
-    app's secret); tests pass one that answers like Entra ID does."""
+    app's secret); tests pass one that answers like Entra ID does. `clock`: the one clock routing reads
+    (tests move it instead of sleeping)."""
     store = Store(settings.database_url)
     hub: Hub = RedisHub(settings.redis_url) if settings.redis_url else LocalHub()
     operator = settings.operator
     chat_model = build_chat_model(settings.llm) if settings.translation and settings.translation.provider == "llm" \
         and settings.llm else None
     service = RoutingService(store, hub, operator, brain or build_brain(settings),
-                             translator=build_translator(settings.translation, chat_model))
+                             translator=build_translator(settings.translation, chat_model), clock=clock)
     service.attachments = Attachments(service, blob_store(settings.data_dir, settings.attachments.s3))
     webchat = WebChat(service, settings)
     desk = Desk(service, settings)
@@ -97,11 +105,12 @@ def build_runtime(settings: Settings, brain: AnyBrain | None = None, *, teams_to
         edges.append(teams)
         channels.append(teams)
     service.staff_channels = channels
-    return Runtime(settings, store, hub, service, Outbox(service, channels), edges)
+    return Runtime(settings, store, hub, service, Outbox(service, channels), Scheduler(service), Ticker(), edges)
 
 
-def create_app(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None) -> web.Application:
-    runtime = build_runtime(settings, brain, teams_tokens=teams_tokens)
+def create_app(settings: Settings, brain: AnyBrain | None = None, *, teams_tokens=None,
+               clock: Callable[[], datetime] = utcnow) -> web.Application:
+    runtime = build_runtime(settings, brain, teams_tokens=teams_tokens, clock=clock)
     app = web.Application(client_max_size=1024 * 1024)   # uploads stream their parts (adapters/attachments)
     app.on_response_prepare.append(security_headers)
     app[RUNTIME] = runtime
@@ -133,9 +142,17 @@ async def _lifetime(app: web.Application):
     runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
     runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
     runtime.tasks.append(asyncio.create_task(runtime.service.translations.run(), name="translation-retries"))
+    # Each worker ticks; what is due is read from the database, so several workers take each step once.
+    if runtime.settings.scheduler_seconds:
+        runtime.ticker.every(runtime.settings.scheduler_seconds, runtime.scheduler.tick, "scheduler")
+    for edge in runtime.edges:
+        for seconds, job, name in getattr(edge, "jobs", lambda: [])():
+            runtime.ticker.every(seconds, job, name)
+    runtime.ticker.start()
     log.info("ready: chat at %s/ and desk at %s/desk", runtime.settings.base_url, runtime.settings.base_url)
     yield
     # Stop cooperatively first: work cancelled mid-transaction leaks connections and can post twice.
+    await runtime.ticker.stop()
     runtime.outbox.stop()
     await runtime.service.translations.stop()
     for edge in runtime.edges:
@@ -228,6 +245,9 @@ def startup_report(settings: Settings) -> str:
                      f"  Teams:      local emulator mode ({where}; no authentication, loopback only)")
     lines.append(f"  Attachments: {service_blobs(settings)}, up to "
                  f"{round(settings.attachments.max_bytes / (1024 * 1024), 1):g} MB each")
+    lines.append(f"  Scheduler:  every {settings.scheduler_seconds} s (reminders, escalations, abandonment; "
+                 "LLAMITA_SCHEDULER_SECONDS)" if settings.scheduler_seconds else
+                 "  Scheduler:  off on this worker (LLAMITA_SCHEDULER_SECONDS=0); another worker must run it")
     fan_out = f"Redis at {settings.redis_url}" if settings.redis_url else "in-process (one worker)"
     lines.append(f"  Fan-out:    {fan_out}")
     for missing in settings.missing:

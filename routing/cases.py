@@ -25,6 +25,7 @@ from routing.models import Author, Case, CaseEvent, CaseState, Claim, Conversati
 from routing.redact import mask_card_numbers
 from routing.store import Raw
 from routing.views import CaseView, MessageView, StaffMember
+from routing.waiting import Standing, WaitingRoom, position_of
 
 MAX_CASE_ID = 2**31 - 1     # case ids are the database's 32-bit integers
 STAFF_SIDE = (Author.STAFF.value, Author.NOTE.value)
@@ -82,12 +83,14 @@ class Moved:
 
 class CaseBook:
     def __init__(self, operator: OperatorConfig, targets: Targets, clock: Callable[[], datetime],
-                 view: Callable[[Session, Case], CaseView], translating: Translating = lambda _l, _c: False):
+                 view: Callable[[Session, Case], CaseView], translating: Translating = lambda _l, _c: False,
+                 room: WaitingRoom | None = None):
         self.operator = operator
         self.targets = targets
         self.clock = clock
         self.view = view
         self.translating = translating
+        self.room = room or WaitingRoom(operator)
 
     # ------------------------------------------------------------------ reading a case
 
@@ -102,14 +105,17 @@ class CaseBook:
 
     # ------------------------------------------------------------------ Llamita hands over
 
-    def hand_over(self, session: Session, case_id: int, decision: Decision, profile: CustomerProfile | None) -> None:
-        """Move the case to the people, run the brain's tools, and queue its card for every staff channel."""
+    def hand_over(self, session: Session, case_id: int, decision: Decision,
+                  profile: CustomerProfile | None) -> Standing:
+        """Move the case to the people, run the brain's tools, and queue its card for every staff channel.
+        Returns where the customer now stands in the team's queue (Llamita's reply tells them)."""
         case = self.get(session, case_id)
         known_teams = {team.id for team in self.operator.teams}
+        now = self.clock()
         self.move(session, case, CaseMove.HAND_OVER, reason=decision.reason,
                   summary=mask_card_numbers(decision.summary),   # the brain's words may quote the customer's
                   team=decision.team if decision.team in known_teams else self.operator.fallback_team,
-                  handed_over_at=self.clock())
+                  handed_over_at=now, **self.starts_waiting(case, now))
         actions = json.loads(case.actions)
         for tool in decision.tools:
             actions.append(self._run_tool(session, tool.name, profile))
@@ -118,6 +124,19 @@ class CaseBook:
             "reason": case.reason, "team": case.team, "explanation": decision.explain(),
             "signals": [signal.name for signal in decision.signals]})
         self.queue_cards(session, case)
+        return self.told_standing(session, case, now)
+
+    def told_standing(self, session: Session, case: Case, now: datetime) -> Standing:
+        """Where the case stands in its team's queue, remembered as what the customer was just told."""
+        position = position_of(Raw.of(session), case.id, case.team, case.handed_over_at)
+        case.queue_position = case.told_position = position
+        return self.room.standing(case.team, position, (now - case.handed_over_at).total_seconds(), now)
+
+    @staticmethod
+    def starts_waiting(case: Case, now: datetime) -> dict:
+        """The values that start a new wait for a claim: a new round of the scheduler's ladder."""
+        return {"waiting_since": now, "waiting_round": case.waiting_round + 1, "ladder_step": 0,
+                "reminders_sent": 0, "customer_waiting_since": None, "informed_at": None}
 
     def _run_tool(self, session: Session, name: str, profile: CustomerProfile | None) -> dict:
         if name == "freeze_account":
@@ -143,7 +162,10 @@ class CaseBook:
         try:
             if mine or not claimable:
                 raise CaseChanged(case.state, CaseMove.CLAIM)
-            self.move(session, case, CaseMove.CLAIM, claimed_by=staff.id, claimed_by_name=staff.name, claimed_at=now)
+            # The customer now waits for the claimer's first words: the stalled ladder's clock starts.
+            self.move(session, case, CaseMove.CLAIM, claimed_by=staff.id, claimed_by_name=staff.name, claimed_at=now,
+                      customer_waiting_since=now, waiting_round=case.waiting_round + 1, ladder_step=0,
+                      queue_position=None)
         except CaseChanged:
             session.refresh(case)   # nothing was written: see who has it now
             # Claiming what you already hold (a double click, a retry) is a success, not a conflict.
@@ -156,8 +178,8 @@ class CaseBook:
         self.event(session, case.id, "taken_over" if previous else "claimed", staff,
                    {"from": previous} if previous else {})
         team = self.operator.team(case.team or self.operator.fallback_team)
-        line = self._line(session, case, status_line("joined", self.voice(session, case), name=staff.name,
-                                                     team=team.name))
+        line = self.line(session, case, status_line("joined", self.voice(session, case), name=staff.name,
+                                                    team=team.name))
         self.queue_to_threads(session, case.id, "card_update")
         return ClaimOutcome(True, self.view(session, case), staff.name, line)
 
@@ -175,6 +197,8 @@ class CaseBook:
                                        duplicate=True)
         session.refresh(case)  # who holds it now, after the lock
         to_customer = case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id
+        if to_customer:
+            case.customer_waiting_since = None   # answered: the stalled ladder stops until they write again
         # A reply to a customer whose language the staff do not speak is translated before they see it.
         translate = to_customer and self.translating(case.language, self._choice(sql, case.conversation_id))
         # A note takes no number of the customer's: it carries the number of the message it follows.
@@ -209,7 +233,7 @@ class CaseBook:
         if case is not None:
             self.event(session, case.id, "language_chosen", None, {"choice": choice, "language": language})
             self.queue_to_threads(session, case.id, "card_update")
-            return self._line(session, case, line_text), case.id
+            return self.line(session, case, line_text), case.id
         return conversations.append(Raw.of(session), conversation_id, Author.SYSTEM, line_text, self.clock(),
                                     case_id=None, agent_name=self.operator.agent_name)[1], None
 
@@ -220,7 +244,7 @@ class CaseBook:
         self.move(session, case, move, closed_at=now)
         self._release_claims(session, case_id, move.value, now)
         self.event(session, case.id, "resolved" if move is CaseMove.RESOLVE else "abandoned", staff, {})
-        line = self._line(session, case, status_line("resolved", self.voice(session, case), name=staff.name))
+        line = self.line(session, case, status_line("resolved", self.voice(session, case), name=staff.name))
         self.queue_to_threads(session, case.id, "card_update")
         return Moved(self.view(session, case), line)
 
@@ -232,10 +256,10 @@ class CaseBook:
         self.queue_to_threads(session, case.id, "card_update")  # the old card shows where it went
         old_team = case.team
         self.move(session, case, CaseMove.TRANSFER, team=team_id, claimed_by=None, claimed_by_name=None,
-                  claimed_at=None)
+                  claimed_at=None, **self.starts_waiting(case, self.clock()))
         self._release_claims(session, case_id, "transferred", self.clock())
         self.event(session, case.id, "transferred", staff, {"from": old_team, "to": team_id})
-        line = self._line(session, case, status_line("transferred", self.voice(session, case),
+        line = self.line(session, case, status_line("transferred", self.voice(session, case),
                                                      team=self.operator.team(team_id).name))
         self.queue_cards(session, case)
         return Moved(self.view(session, case), line)
@@ -259,7 +283,7 @@ class CaseBook:
         case.actions = json.dumps(json.loads(case.actions) + [
             {"action": "unfreeze_account", "done": True, "account": account_id, "by": staff.name}])
         self.event(session, case.id, "account_unfrozen", staff, {"account": account_id})
-        line = self._line(session, case, status_line("unfrozen", self.voice(session, case), name=staff.name))
+        line = self.line(session, case, status_line("unfrozen", self.voice(session, case), name=staff.name))
         self.queue_to_threads(session, case.id, "card_update")
         return Moved(self.view(session, case), line)
 
@@ -287,7 +311,7 @@ class CaseBook:
         session.add(CaseEvent(case_id=case_id, kind=kind, actor=staff.id if staff else None,
                               detail=json.dumps(detail), at=self.clock()))
 
-    def _line(self, session: Session, case: Case, text: str) -> MessageView:
+    def line(self, session: Session, case: Case, text: str) -> MessageView:
         """A status line the customer sees ("Ana joined", "resolved")."""
         return conversations.append(Raw.of(session), case.conversation_id, Author.SYSTEM, text, self.clock(),
                                     case_id=case.id, agent_name=self.operator.agent_name)[1]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -31,19 +32,6 @@ class ConfigError(ValueError):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TeamConfig(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
-    name: str
-    languages: tuple[str, ...] = ("en",)
-    # adapter name -> that platform's channel id ("slack": "C0123ABC", "teams": "19:abc@thread.tacv2")
-    channels: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("languages")
-    @classmethod
-    def _languages_are_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return _language_codes(value)
 
 
 class HotTopicConfig(_Strict):
@@ -69,16 +57,130 @@ class HotTopicConfig(_Strict):
         return self
 
 
+STEP_MINUTES = ("remind_after_minutes", "remind_loudly_after_minutes", "escalate_after_minutes",
+                "nudge_after_minutes", "offer_back_after_minutes", "abandon_after_minutes",
+                "update_customer_every_minutes")
+
+
 class ServiceLevels(_Strict):
-    claim_within_minutes: float = Field(5, gt=0)
-    escalate_after_minutes: float = Field(15, gt=0)
-    abandon_after_minutes: float = Field(60, gt=0)
+    """How the scheduler chases a team's cases (docs/scheduler.md). Minutes; null turns a step off.
+
+    Unclaimed: remind (the card says it is overdue), remind loudly (a reminder in the thread, @here in
+    Slack), escalate (the case goes to `escalate_to` with who was reminded). Claimed: nudge the claimer
+    when the customer has waited for a reply, then offer the case back to the team. Counted in the
+    team's working hours; abandonment (the customer left) in plain time.
+    """
+    remind_after_minutes: float | None = Field(5, gt=0)
+    remind_loudly_after_minutes: float | None = Field(10, gt=0)
+    escalate_after_minutes: float | None = Field(15, gt=0)
+    escalate_to: str | None = None          # a team id; None: the fallback team (default_team, else general)
+    nudge_after_minutes: float | None = Field(5, gt=0)
+    offer_back_after_minutes: float | None = Field(15, gt=0)
+    abandon_after_minutes: float | None = Field(30, gt=0)
+    update_customer_every_minutes: float = Field(2, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> "ServiceLevels":
-        if not self.claim_within_minutes <= self.escalate_after_minutes <= self.abandon_after_minutes:
-            raise ValueError("expected claim_within_minutes <= escalate_after_minutes <= abandon_after_minutes")
+        for earlier, later in (("remind_after_minutes", "remind_loudly_after_minutes"),
+                               ("remind_loudly_after_minutes", "escalate_after_minutes"),
+                               ("remind_after_minutes", "escalate_after_minutes"),
+                               ("nudge_after_minutes", "offer_back_after_minutes")):
+            first, then = getattr(self, earlier), getattr(self, later)
+            if first is not None and then is not None and first > then:
+                raise ValueError(f"{earlier} ({first:g}) comes after {later} ({then:g}); "
+                                 "each step of the ladder must come no earlier than the one before")
         return self
+
+
+class ServiceLevelOverrides(_Strict):
+    """A team's own service levels: whatever it leaves out comes from the file's `service_levels`."""
+    remind_after_minutes: float | None = Field(None, gt=0)
+    remind_loudly_after_minutes: float | None = Field(None, gt=0)
+    escalate_after_minutes: float | None = Field(None, gt=0)
+    escalate_to: str | None = None
+    nudge_after_minutes: float | None = Field(None, gt=0)
+    offer_back_after_minutes: float | None = Field(None, gt=0)
+    abandon_after_minutes: float | None = Field(None, gt=0)
+    update_customer_every_minutes: float | None = Field(None, gt=0)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class WorkingHours(_Strict):
+    """When a team answers: opening spans per weekday in its time zone ("09:00-13:00, 14:00-18:00";
+    a day left out is closed; "24:00" ends at midnight), and holidays (closed all day)."""
+    time_zone: str = "UTC"
+    mon: str | None = None
+    tue: str | None = None
+    wed: str | None = None
+    thu: str | None = None
+    fri: str | None = None
+    sat: str | None = None
+    sun: str | None = None
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid") from None
+        return value
+
+    @field_validator(*_DAYS)
+    @classmethod
+    def _spans(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_spans(value)
+        return value
+
+    @model_validator(mode="after")
+    def _some_day_open(self) -> "WorkingHours":
+        if not any(getattr(self, day) for day in _DAYS):
+            raise ValueError("working hours open on no day; give at least one day (mon: \"09:00-18:00\")")
+        return self
+
+    def week(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Opening spans as (start, end) minutes after midnight, Monday first."""
+        return tuple(parse_spans(getattr(self, day)) if getattr(self, day) else () for day in _DAYS)
+
+
+def parse_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """"09:00-13:00, 14:00-18:00" -> ((540, 780), (840, 1080)); ValueError naming what is wrong."""
+    spans = []
+    for part in text.split(","):
+        match = _SPAN.match(part)
+        if not match:
+            raise ValueError(f"{part.strip()!r} is not a span of time like \"09:00-18:00\"")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60 or start >= end:
+            raise ValueError(f"{part.strip()!r} is not a span of time within one day (start before end, "
+                             "at most 24:00)")
+        spans.append((start, end))
+    spans.sort()
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        if start < end:
+            raise ValueError(f"the spans in {text!r} overlap")
+    return tuple(spans)
+
+
+class TeamConfig(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: str
+    languages: tuple[str, ...] = ("en",)
+    # adapter name -> that platform's channel id ("slack": "C0123ABC", "teams": "19:abc@thread.tacv2")
+    channels: dict[str, str] = Field(default_factory=dict)
+    service_levels: ServiceLevelOverrides | None = None   # what differs from the file's service_levels
+    working_hours: WorkingHours | None = None             # None: the team answers at any hour
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_are_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _language_codes(value)
 
 
 class OperatorConfig(_Strict):
@@ -119,7 +221,56 @@ class OperatorConfig(_Strict):
                                  f"hot topic {topic.id!r} goes to unknown team {topic.team!r}; teams are {ids}"))
         if self.default_team is not None and self.default_team not in ids:
             problems.append((("default_team",), f"{self.default_team!r} is not one of the teams {ids}"))
+        if problems:
+            return problems
+        problems += self._ladder_problems()
         return problems
+
+    def _ladder_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each team's service levels (the file's, with the team's own on top) must make a ladder that works."""
+        ids = [team.id for team in self.teams]
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.service_levels.escalate_to is not None and self.service_levels.escalate_to not in ids:
+            problems.append((("service_levels", "escalate_to"),
+                             f"unknown team {self.service_levels.escalate_to!r}; teams are {ids}"))
+            return problems
+        for index, team in enumerate(self.teams):
+            where = ("teams", index, "service_levels")
+            own = team.service_levels
+            if own is not None and own.escalate_to is not None and own.escalate_to not in ids:
+                problems.append((where + ("escalate_to",), f"unknown team {own.escalate_to!r}; teams are {ids}"))
+                continue
+            try:
+                levels = self.levels(team.id)
+            except ValidationError as error:
+                message = error.errors()[0]["msg"].removeprefix("Value error, ")
+                problems.append((where if own is not None else ("service_levels",),
+                                 f"for team {team.id!r}: {message}"))
+                continue
+            target = self.team(self.escalation_team(team.id))
+            if levels.escalate_after_minutes is None or target.id == team.id:
+                continue
+            lacking = sorted(set(team.channels) - set(target.channels))
+            if lacking:
+                source = where + ("escalate_to",) if own is not None and own.escalate_to else \
+                    ("service_levels", "escalate_to") if self.service_levels.escalate_to else ("teams", index, "id")
+                problems.append((source, f"team {team.id!r} escalates to {target.id!r}, which has no "
+                                 f"{' or '.join(lacking)} channel: give {target.id!r} one, or escalate elsewhere"))
+        return problems
+
+    def levels(self, team_id: str) -> ServiceLevels:
+        """A team's service levels: the file's, with what the team sets itself on top (validated)."""
+        base = self.service_levels
+        own = next((team.service_levels for team in self.teams if team.id == team_id), None)
+        if own is None:
+            return base
+        values = base.model_dump()
+        values.update({key: value for key, value in own.model_dump(exclude_unset=True).items()})
+        return ServiceLevels.model_validate(values)
+
+    def escalation_team(self, team_id: str) -> str:
+        """Where a team's unclaimed cases go in the end: its escalate_to, else the fallback team."""
+        return self.levels(team_id).escalate_to or self.fallback_team
 
     @property
     def fallback_team(self) -> str:
@@ -387,6 +538,7 @@ class Settings:
     chat_limits: ChatLimits = field(default_factory=ChatLimits)
     attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
     desk_session_hours: float = 12.0  # how long a desk sign-in lasts (a working day); then the token again
+    scheduler_seconds: int = 5   # how often each worker's scheduler ticks (LLAMITA_SCHEDULER_SECONDS; 0: off)
     missing: tuple[str, ...] = field(default=())  # integrations that are off, with how to turn them on
 
     @property
@@ -581,5 +733,6 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         chat_limits=chat_limits,
         attachments=attachment_settings_from(env),
         desk_session_hours=_hours(env, "LLAMITA_DESK_SESSION_HOURS", 12.0),
+        scheduler_seconds=_number(env, "LLAMITA_SCHEDULER_SECONDS", 5),
         missing=tuple(missing),
     )

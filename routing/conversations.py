@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -43,6 +43,7 @@ BOOKING = DemoBooking.__table__
 ACCOUNT = DemoAccount.__table__
 
 HISTORY_TURNS = 12          # how much of the conversation the brain sees
+REOPEN_WITHIN = timedelta(hours=24)   # a customer back this soon after leaving reopens the case they left
 _OPEN = [state.value for state in OPEN_STATES]
 _SEEN_BY_BRAIN = [Author.CUSTOMER.value, Author.BOT.value, Author.STAFF.value]
 
@@ -66,6 +67,10 @@ class Opened:
     customer_external_id: str | None
     language: str | None = None
     language_choice: str | None = None
+    case_id: int | None = None
+    team: str | None = None
+    queue_position: int | None = None          # a waiting case: the place in the queue last shown
+    handed_over_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,8 @@ class Stored:
     with_people: bool
     posts_queued: bool = False
     pending: "Pending | None" = None  # for Llamita to answer it: loaded with it, when it is next in line
+    waiting: bool = False             # the case waits for a person to claim it (the customer is reassured)
+    reopened: bool = False            # the message reopened the case the customer had left (abandoned)
 
     @property
     def duplicate(self) -> bool:
@@ -120,10 +127,22 @@ def resume(sql: Raw, token_hash: str, now: datetime) -> Opened | None:
     conversation_id, last_seq, name, external_id, language, choice = row
     sql.run("UPDATE conversation SET last_seen_at = :now WHERE id = :id", now=sql.stamp(now), id=conversation_id)
     # The open case, or else the last one, so a customer coming back sees "resolved".
-    case = sql.one('SELECT state, claimed_by_name FROM "case" WHERE conversation_id = :id '
+    case = sql.one('SELECT state, claimed_by_name, id, team, queue_position, handed_over_at FROM "case" '
+                   "WHERE conversation_id = :id "
                    "ORDER BY state IN ('bot', 'waiting', 'claimed') DESC, id DESC LIMIT 1", id=conversation_id)
-    return Opened(conversation_id, last_seq, case[0] if case else CaseState.BOT.value, case[1] if case else None,
-                  name, external_id, language, choice)
+    if case is None:
+        return Opened(conversation_id, last_seq, CaseState.BOT.value, None, name, external_id, language, choice)
+    return Opened(conversation_id, last_seq, case[0], case[1], name, external_id, language, choice, case[2], case[3],
+                  case[4], as_utc(case[5]))
+
+
+def as_utc(value) -> datetime | None:
+    """A timestamp as the driver returns it (SQLite: naive UTC text) as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _customer_for(sql: Raw, identity: Identity | None, now: datetime) -> tuple[int, str | None]:
@@ -150,11 +169,15 @@ def _customer_for(sql: Raw, identity: Identity | None, now: datetime) -> tuple[i
 
 # ---------------------------------------------------------------------- a customer's message
 
-def take_seq(sql: Raw, conversation_id: str) -> int:
+def take_seq(sql: Raw, conversation_id: str, customer_seen: datetime | None = None) -> int:
     """The conversation's next message number. The update locks the conversation row until commit,
-    so numbers are gap-free and in commit order even when a customer and staff write at once."""
+    so numbers are gap-free and in commit order even when a customer and staff write at once.
+    `customer_seen`: the customer is writing, so they are here (the scheduler does not abandon them)."""
+    if customer_seen is not None:
+        return sql.value("UPDATE conversation SET last_seq = last_seq + 1, last_seen_at = :now WHERE id = :id "
+                         "RETURNING last_seq", id=conversation_id, now=sql.stamp(customer_seen))
     return sql.value("UPDATE conversation SET last_seq = last_seq + 1 WHERE id = :id RETURNING last_seq",
-                              id=conversation_id)
+                     id=conversation_id)
 
 
 def lock_conversation(sql: Raw, conversation_id: str) -> int:
@@ -190,7 +213,10 @@ def append(sql: Raw, conversation_id: str, author: Author, text: str, now: datet
            language: str | None = None, translation_state: str | None = None,
            translation_language: str | None = None) -> tuple[int, MessageView]:
     """Insert a message (taking the next number unless given); returns its id and how it is shown."""
-    seq = seq if seq is not None else take_seq(sql, conversation_id)
+    if seq is None:
+        # A note (staff's, or the scheduler's reminders) takes no number of the customer's: it carries the
+        # number of the message it follows.
+        seq = lock_conversation(sql, conversation_id) if author is Author.NOTE else take_seq(sql, conversation_id)
     message_id = sql.value(
         "INSERT INTO message (conversation_id, seq, case_id, author, author_id, author_name, text, client_id, "
         "handled, language, translation_state, translation_language, translation_attempts, created_at) "
@@ -210,23 +236,55 @@ def receive(sql: Raw, conversation_id: str, text: str, client_id: str | None, no
     people have the case."""
     # Taking the number locks the conversation first: of two copies of one message, or two first
     # messages, the second waits here and then sees what the first stored.
-    seq = take_seq(sql, conversation_id)
+    seq = take_seq(sql, conversation_id, customer_seen=now)
     if client_id is not None:
         seen = sql.value("SELECT seq FROM message WHERE conversation_id = :id AND client_id = :client "
                                   "AND author = 'customer'", id=conversation_id, client=client_id)
         if seen is not None:
             raise Rollback(Stored(None, seen, None, False))   # gives back the number taken above
-    case = open_case_of(sql, conversation_id)
+    # The conversation's latest case: an open case is always the latest (one is opened only when none is).
+    case = sql.one('SELECT id, state, closed_at FROM "case" WHERE conversation_id = :id ORDER BY id DESC LIMIT 1',
+                   id=conversation_id)
+    reopened = case is not None and case[1] == CaseState.ABANDONED.value and reopen(sql, case, now)
+    if case is not None and not reopened and CaseState(case[1]) not in OPEN_STATES:
+        case = None
+    state = CaseState.WAITING.value if reopened else case[1] if case else CaseState.BOT.value
     case_id = case[0] if case else open_case(sql, conversation_id, now)
-    with_people = bool(case) and CaseState(case[1]) in WITH_PEOPLE
+    with_people = CaseState(state) in WITH_PEOPLE
     message_id, view = append(sql, conversation_id, Author.CUSTOMER, text, now, case_id=case_id, seq=seq,
                               client_id=client_id, handled=with_people, agent_name="")
+    if state == CaseState.CLAIMED.value:
+        # The customer now waits for the claimer's reply (unless they already were): the stalled ladder starts.
+        sql.run('UPDATE "case" SET customer_waiting_since = :now, waiting_round = waiting_round + 1, ladder_step = 0 '
+                "WHERE id = :id AND state = 'claimed' AND customer_waiting_since IS NULL",
+                now=sql.stamp(now), id=case_id)
     if with_people:
-        return Stored(view, seq, case_id, True, queue_to_threads(sql, case_id, "message", message_id, now))
+        queued = queue_to_threads(sql, case_id, "message", message_id, now)
+        return Stored(view, seq, case_id, True, queued or reopened, waiting=state == CaseState.WAITING.value,
+                      reopened=reopened)
     # What Llamita needs to answer it, read now while it is at hand (one trip to the database fewer);
     # only when it is next in line: an older unanswered message is being answered with older context.
     pending = next_unhandled(sql, conversation_id)
     return Stored(view, seq, case_id, False, pending=pending if pending and pending.message_id == message_id else None)
+
+
+def reopen(sql: Raw, case: tuple, now: datetime) -> bool:
+    """The customer who left (their case was abandoned) is back soon enough: the case waits for the same
+    team again, as a new round of the scheduler's ladder, and its cards say so."""
+    case_id, _state, closed_at = case
+    closed_at = as_utc(closed_at)
+    if closed_at is None or now - closed_at > REOPEN_WITHIN:
+        return False
+    reopened = sql.run(
+        "UPDATE \"case\" SET state = 'waiting', closed_at = NULL, claimed_by = NULL, claimed_by_name = NULL, "
+        "claimed_at = NULL, waiting_since = :now, waiting_round = waiting_round + 1, ladder_step = 0, "
+        "reminders_sent = 0, customer_waiting_since = NULL, informed_at = NULL "
+        "WHERE id = :id AND state = 'abandoned'", now=sql.stamp(now), id=case_id).rowcount == 1
+    if reopened:
+        sql.run("INSERT INTO caseevent (case_id, kind, detail, at) VALUES (:case, 'reopened', '{}', :now)",
+                case=case_id, now=sql.stamp(now))
+        queue_to_threads(sql, case_id, "card_update", None, now)
+    return reopened
 
 
 def queue_to_threads(sql: Raw, case_id: int, kind: str, message_id: int | None, now: datetime,
@@ -340,3 +398,12 @@ def unhandled_conversations(session: Session) -> list[str]:
         MESSAGE.c.author == Author.CUSTOMER.value, MESSAGE.c.handled.is_(False)).distinct()).scalars())
 
 
+
+
+def seen(sql: Raw, conversation_ids: list[str], now: datetime) -> None:
+    """These conversations have a chat open right now (the scheduler abandons only cases whose customer left)."""
+    if not conversation_ids:
+        return
+    names = {f"c{index}": conversation_id for index, conversation_id in enumerate(conversation_ids)}
+    sql.run(f"UPDATE conversation SET last_seen_at = :now WHERE id IN ({', '.join(':' + name for name in names)})",
+            now=sql.stamp(now), **names)

@@ -12,6 +12,8 @@ class CaseMove(StrEnum):
     TRANSFER = "transfer"      # sent to another team: waits for a claim again
     RESOLVE = "resolve"        # a person closes it
     ABANDON = "abandon"        # nobody can continue it: customer left, or nobody claimed in time
+    OFFER_BACK = "offer_back"  # the claimer went silent: back to the team's queue (the scheduler)
+    REOPEN = "reopen"          # the customer who left came back: waits for the same team again
 
 
 class IllegalMove(ValueError):
@@ -32,6 +34,8 @@ _MOVES: dict[tuple[CaseState, CaseMove], CaseState] = {
     (CaseState.CLAIMED, CaseMove.TRANSFER): CaseState.WAITING,
     (CaseState.CLAIMED, CaseMove.RESOLVE): CaseState.RESOLVED,
     (CaseState.CLAIMED, CaseMove.ABANDON): CaseState.ABANDONED,
+    (CaseState.CLAIMED, CaseMove.OFFER_BACK): CaseState.WAITING,
+    (CaseState.ABANDONED, CaseMove.REOPEN): CaseState.WAITING,   # the only way out of a closed case
 }
 
 OPEN_STATES = (CaseState.BOT, CaseState.WAITING, CaseState.CLAIMED)

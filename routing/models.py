@@ -55,7 +55,9 @@ class Conversation(SQLModel, table=True):
     brain_memory: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     last_seq: int = 0                                # sequence number of the newest message
     created_at: datetime = Field(default_factory=utcnow)
-    last_seen_at: datetime = Field(default_factory=utcnow)
+    # When the customer last had the chat open or wrote (the web chat says so every minute): the
+    # scheduler abandons a case whose customer left, looking only at the newly expired (indexed).
+    last_seen_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Message(SQLModel, table=True):
@@ -111,7 +113,10 @@ class Attachment(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __table_args__ = (Index("ix_case_state_team", "state", "team"),
-                      Index("ix_case_state_closed_at", "state", "closed_at"))   # the desk's history
+                      Index("ix_case_state_closed_at", "state", "closed_at"),   # the desk's history
+                      # The scheduler's look-ups: equality on state, team and rung, a range on the clock.
+                      Index("ix_case_ladder", "state", "team", "ladder_step", "waiting_since"),
+                      Index("ix_case_stalled", "state", "team", "ladder_step", "customer_waiting_since"))
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
     state: str = CaseState.BOT.value
@@ -129,7 +134,31 @@ class Case(SQLModel, table=True):
     handed_over_at: datetime | None = None
     claimed_at: datetime | None = None
     closed_at: datetime | None = None
-    reminders_sent: int = 0
+    reminders_sent: int = 0                           # reminders sent since the case last started waiting
+    # The scheduler's clocks (docs/scheduler.md). A round starts whenever a wait starts: a hand-over,
+    # a transfer, an offer back, a reopening (waiting for a claim), or a customer's first unanswered
+    # message on a claimed case (waiting for a reply); each step is taken once per round.
+    waiting_since: datetime | None = None             # when the case last started waiting for a claim
+    customer_waiting_since: datetime | None = None    # claimed: the customer's oldest unanswered message
+    waiting_round: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    ladder_step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})   # the rung reached this round
+    queue_position: int | None = None                 # the place in the team's queue the customer last saw
+    told_position: int | None = None                  # ... last told in a line of the conversation
+    informed_at: datetime | None = None               # when the customer was last told where they stand
+    follow_up_email: str | None = None                # left by the customer for a reply by e-mail
+
+
+class Reminder(SQLModel, table=True):
+    """A step the scheduler took on a case (a reminder, an escalation, a nudge, an offer back, an
+    abandonment): at most one per (case, round, step), which is what makes each step happen once."""
+    __table_args__ = (UniqueConstraint("case_id", "waiting_round", "step", name="uq_reminder_step"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    waiting_round: int
+    step: str                                         # "remind", "remind_loudly", "escalate", "nudge", ...
+    team: str | None = None                           # the team whose channel was told
+    detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))    # JSON object
+    at: datetime = Field(default_factory=utcnow)
 
 
 class Claim(SQLModel, table=True):
@@ -165,7 +194,7 @@ class StaffPost(SQLModel, table=True):
     message_id: int | None = Field(default=None, foreign_key="message.id")
     channel: str                                      # adapter name: "desk", "slack", "teams"
     target: str                                       # the platform's channel id, decided when queued
-    kind: str                                         # "card", "card_update", "message"
+    kind: str                                         # "card", "card_update", "message", "reminder", "nudge"
     status: str = "pending"                           # "pending", "sent", "failed"
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow)

@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -20,7 +21,7 @@ from bot.language_choice import machine_translation_on
 from bot.summary import HandOverFacts, hand_over
 from routing.conversations import ACCOUNT, BOOKING, CONVERSATION, CUSTOMER
 from routing.lifecycle import WITH_PEOPLE
-from routing.models import Author, Case, CaseEvent, CaseState, Message, StaffThread
+from routing.models import Author, Case, CaseEvent, CaseState, Message, StaffThread, utcnow
 from routing.views import CaseView, CustomerView, MessageView
 
 CARD_RECENT_MESSAGES = 5
@@ -38,11 +39,12 @@ class CasePage:
 
 class CaseViews:
     def __init__(self, agent_name: str, team_names: dict[str, str], staff_languages: tuple[str, ...],
-                 translator_available: bool = False):
+                 translator_available: bool = False, clock: Callable[[], datetime] = utcnow):
         self.agent_name = agent_name
         self.team_names = team_names
         self.staff_languages = staff_languages
         self.translator_available = translator_available
+        self.clock = clock          # a view says how long a case has waited as of routing's clock
 
     def translating(self, language: str | None, choice: str | None) -> bool:
         return machine_translation_on(language, choice, self.staff_languages, self.translator_available)
@@ -122,6 +124,7 @@ class CaseViews:
         written = self._written(session, conversation_ids)
         history = self._history(session, {row.customer_id for row in customers.values() if row.external_id})
         transfers = self._transfers(session, [case.id for case in cases if case.reason])
+        now = self.clock()
         views = []
         for case in cases:
             row = customers.get(case.conversation_id)
@@ -158,7 +161,7 @@ class CaseViews:
                     transferred_from=tuple(self.team_names.get(team, team) for team in transfers.get(case.id, ())),
                     hot_topic=hot.replace("_", " ") if hot else None))
             views.append(CaseView.of(case, customer, self.team_names.get(case.team) if case.team else None,
-                                     self.staff_languages, tuple(messages.get(case.conversation_id, ())),
+                                     self.staff_languages, tuple(messages.get(case.conversation_id, ())), now,
                                      language_choice=choice, translating=translating, handover=handover))
         return views
 

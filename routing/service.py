@@ -48,6 +48,7 @@ from routing.redact import mask_card_numbers
 from routing.store import Raw, Rollback, Store
 from routing.translation import Translations
 from routing.views import CaseView, MessageView, StaffMember
+from routing.waiting import Standing, WaitingRoom, email_in, reassure
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class ChatSession:
     customer_external_id: str | None = None   # the website's id, when the customer signed in
     language_offer: dict | None = None        # the language buttons, while the customer has not chosen
     language_choice: str | None = None
+    queue: dict | None = None  # a waiting case: where the customer stands (the `queue` of a status frame)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Receipt:
     duplicate: bool            # the same client id was received before: stored once, acknowledged again
     with_people: bool = False  # a person has (or is about to take) the case: Llamita stays quiet
     pending: Pending | None = None   # hand it to respond(): what Llamita needs, read when it was stored
+    waiting_case: int | None = None  # the case waits for a claim: hand the receipt to reassure()
 
 
 def unstorable(text: str) -> bool:
@@ -135,9 +138,11 @@ class RoutingService:
         self.clock = clock
         self.outbox_ready = asyncio.Event()   # set when posts are queued; the outbox worker waits on it
         self.views = CaseViews(operator.agent_name, {team.id: team.name for team in operator.teams},
-                               operator.staff_languages, translator_available=translator is not None)
+                               operator.staff_languages, translator_available=translator is not None,
+                               clock=lambda: self.clock())
+        self.room = WaitingRoom(operator)   # teams' hours and recent pick-up times, for the waiting customer
         self.cases = CaseBook(operator, self._targets, lambda: self.clock(), self.views.one,
-                              translating=self.views.translating)
+                              translating=self.views.translating, room=self.room)
         self.attachments = None   # routing.attachments.Attachments, set by the server with its blob store
         # Machine translation both ways, off the customer's message path (routing/translation.py).
         self.translations = Translations(self, translator)
@@ -165,8 +170,13 @@ class RoutingService:
         if opened.language_choice is None and CaseState(opened.state) in WITH_PEOPLE:
             found = language_offer(opened.language, self.operator.staff_languages, self.translations.available)
             offer = found.to_json() if found else None
+        queue = None
+        if opened.state == CaseState.WAITING.value and opened.queue_position and opened.handed_over_at:
+            now = self.clock()
+            queue = self.room.standing(opened.team, opened.queue_position,
+                                       (now - opened.handed_over_at).total_seconds(), now).to_status()
         return ChatSession(opened.conversation_id, None, opened.last_seq, opened.state, opened.agent_name,
-                           opened.customer_name, opened.customer_external_id, offer, opened.language_choice)
+                           opened.customer_name, opened.customer_external_id, offer, opened.language_choice, queue)
 
     async def receive(self, conversation_id: str, text: str, client_id: str | None = None) -> Receipt:
         """Store a customer message (once, whatever the retries). Returns when it is durable."""
@@ -185,7 +195,50 @@ class RoutingService:
         if stored.posts_queued:
             self.outbox_ready.set()
         await self._announce(conversation_id, stored.message, to_staff=stored.with_people, case_id=stored.case_id)
-        return Receipt(stored.seq, duplicate=False, with_people=stored.with_people, pending=stored.pending)
+        if stored.reopened:
+            await self._welcome_back(conversation_id, stored.case_id)
+        return Receipt(stored.seq, duplicate=False, with_people=stored.with_people, pending=stored.pending,
+                       waiting_case=stored.case_id if stored.waiting else None)
+
+    async def reassure(self, conversation_id: str, receipt: Receipt, text: str = "") -> None:
+        """A message written while the case waits for a claim: keep an e-mail address it gives for a
+        follow-up, and tell the customer where they stand (at most once a minute; never once claimed).
+        One short transaction, only for messages on a waiting case."""
+        if receipt.waiting_case is None or receipt.duplicate:
+            return
+        done = await self.store.write_raw(reassure, self.room, conversation_id, receipt.waiting_case,
+                                          email_in(text), self.clock(), self.operator.agent_name)
+        if done.email_stored:
+            self.outbox_ready.set()
+        for line in done.lines:
+            await self._announce(conversation_id, line, to_staff=False, case_id=receipt.waiting_case)
+        if done.standing is not None:
+            await self.tell_standing(conversation_id, done.standing)
+
+    async def tell_standing(self, conversation_id: str, standing: Standing) -> None:
+        """The widget's header: the place in the queue and the expected wait (a live `status` frame)."""
+        await self._nudge(conversation_topic(conversation_id), {
+            "type": "status", "state": CaseState.WAITING.value, "agent": None, "queue": standing.to_status()})
+
+    async def _welcome_back(self, conversation_id: str, case_id: int) -> None:
+        def welcome(session: Session) -> tuple[MessageView, Standing]:
+            case = self.cases.get(session, case_id)
+            now = self.clock()
+            team = self.operator.team(case.team or self.operator.fallback_team)
+            line = self.cases.line(session, case, status_line("reopened", case.language, team=team.name))
+            return line, self.cases.told_standing(session, case, now)
+
+        line, standing = await self.store.write(welcome)
+        await self._announce(conversation_id, line, to_staff=True, case_id=case_id)
+        await self.tell_standing(conversation_id, standing)
+
+    async def present(self, conversation_ids: Sequence[str]) -> None:
+        """These customers have the chat open (a worker says so every minute): their cases are not
+        abandoned. One statement per few hundred conversations."""
+        ids = list(conversation_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            await self.store.write_raw(conversations.seen, chunk, self.clock())
 
     async def respond(self, conversation_id: str, pending: Pending | None = None) -> None:
         """Let Llamita act on every customer message it has not handled yet, in order.
@@ -207,18 +260,22 @@ class RoutingService:
                 # only if nobody answered the message meanwhile (another worker, a restart's recovery).
                 decision = await self._decide(pending)
                 if decision.hands_over:
-                    reply, following = await self.store.write(self._answer_handing_over, pending, decision)
+                    reply, following, standing = await self.store.write(self._answer_handing_over, pending,
+                                                                        decision)
                 else:
-                    reply, following = await self.store.write_raw(self._answer, pending, decision)
+                    (reply, following), standing = await self.store.write_raw(self._answer, pending, decision), None
                 if reply is not None:
                     if decision.hands_over:
                         self.outbox_ready.set()
                     # Per message, so DEBUG: the same explanation is kept on the case (signals, events).
                     log.debug("conversation %s: %s", conversation_id, decision.explain())
+                    status = None
+                    if decision.hands_over:
+                        status = {"state": CaseState.WAITING.value, "agent": None}
+                        if standing is not None:
+                            status["queue"] = standing.to_status()
                     await self._announce(conversation_id, reply, to_staff=decision.hands_over,
-                                         case_id=pending.case_id, status={"state": CaseState.WAITING.value,
-                                                                          "agent": None}
-                                         if decision.hands_over else None)
+                                         case_id=pending.case_id, status=status)
                     if decision.hands_over:
                         await self._offer_languages(conversation_id, decision.language)
                 pending = following
@@ -229,7 +286,7 @@ class RoutingService:
         return conversations.next_unhandled(sql, pending.conversation_id)
 
     def _answer(self, sql: Raw, pending: Pending, decision: Decision,
-                hand_over: Callable[[], None] | None = None) -> tuple[MessageView | None, Pending | None]:
+                hand_over: Callable[[], Standing] | None = None) -> tuple[MessageView | None, Pending | None]:
         """Keep the brain's decision and reply, only if the message is still unanswered and was decided on the
         conversation as it is now (else it is decided again); then read the next message in line, whose
         context includes this answer. One transaction: (reply, next)."""
@@ -240,11 +297,14 @@ class RoutingService:
             conversations.record_model_usage(sql, pending, decision.usage, self.clock())
         reply = None
         try:
+            text = decision.reply
+            language = decision.reply_language or decision.language
             if hand_over is not None:
-                hand_over()
-            reply = conversations.append(sql, pending.conversation_id, Author.BOT, decision.reply, self.clock(),
-                                         case_id=pending.case_id,
-                                         language=decision.reply_language or decision.language,
+                # Llamita's hand-over says which team, the place in its queue and the wait (or when it is back).
+                standing = hand_over()
+                text = f"{text} {self.room.line('handed_over', standing, language, self.clock())}".strip()
+            reply = conversations.append(sql, pending.conversation_id, Author.BOT, text, self.clock(),
+                                         case_id=pending.case_id, language=language,
                                          agent_name=self.operator.agent_name)[1]
         except CaseChanged:
             # Someone moved the case meanwhile: the people who have it see the message instead.
@@ -252,11 +312,16 @@ class RoutingService:
         return reply, conversations.next_unhandled(sql, pending.conversation_id)
 
     def _answer_handing_over(self, session: Session, pending: Pending,
-                             decision: Decision) -> tuple[MessageView | None, Pending | None]:
+                             decision: Decision) -> tuple[MessageView | None, Pending | None, Standing | None]:
         """The same, when the brain hands over: moving the case and queueing its cards is ORM work."""
-        return self._answer(Raw.of(session), pending, decision,
-                            hand_over=lambda: self.cases.hand_over(session, pending.case_id, decision,
-                                                                   pending.profile))
+        standing: list[Standing] = []
+
+        def hand_over() -> Standing:
+            standing.append(self.cases.hand_over(session, pending.case_id, decision, pending.profile))
+            return standing[0]
+
+        reply, following = self._answer(Raw.of(session), pending, decision, hand_over=hand_over)
+        return reply, following, standing[0] if standing and reply is not None else None
 
     async def _decide(self, pending: Pending) -> Decision:
         memory = Memory.from_json(pending.memory)
@@ -322,6 +387,12 @@ class RoutingService:
                 await self._nudge(STAFF_TOPIC, {"type": "typing", "case_id": case[0]})
         else:
             await self._nudge(conversation_topic(conversation_id), {"type": "typing", "who": who})
+
+    async def staff_typing(self, case_id: int, staff: StaffMember) -> None:
+        """The claimer is writing to the customer: their widget says so. Anyone else writes a note: nothing."""
+        case = await self.case(case_id, recent=0)
+        if case.state == CaseState.CLAIMED.value and case.claimed_by == staff.id:
+            await self._nudge(conversation_topic(case.conversation_id), {"type": "typing", "who": staff.name})
 
     # ------------------------------------------------------------------ staff side
 
@@ -457,6 +528,15 @@ class RoutingService:
         return moved.case
 
     # ------------------------------------------------------------------ announcing
+
+    async def announce(self, conversation_id: str, message: MessageView, *, case_id: int | None,
+                       to_staff: bool = False, status: dict | None = None) -> None:
+        """Tell a conversation's sockets (and staff) about a message someone else stored (the scheduler)."""
+        await self._announce(conversation_id, message, to_staff=to_staff, case_id=case_id, status=status)
+
+    async def tell(self, conversation_id: str, event: dict) -> None:
+        """A live event for a conversation's sockets (a status frame), best effort."""
+        await self._nudge(conversation_topic(conversation_id), event)
 
     async def _announce(self, conversation_id: str, message: MessageView, *, to_staff: bool, case_id: int | None,
                         status: dict | None = None) -> None:

@@ -127,18 +127,31 @@ class CaseView:
     language_choice: str | None = None       # the customer's: a staff language, or "translate"
     translating: bool = False                # messages are machine-translated both ways
     handover: HandOver | None = None         # the card's summary for people (bot.summary.HandOver)
+    # The scheduler's facts (docs/scheduler.md), for the card: "waiting 7 min · reminded twice".
+    waiting_since: datetime | None = None    # when it last started waiting for a claim
+    reminders_sent: int = 0                  # reminders since then
+    customer_waiting_since: datetime | None = None   # claimed: the customer's oldest unanswered message
+    follow_up_email: str | None = None       # left by the customer (the desk shows it; channels mask it)
+    as_of: datetime | None = None            # when this picture was taken (routing's clock); None: now
+
+    def waiting_for_claim_seconds(self, now: datetime | None = None) -> float:
+        """How long it has waited for a claim this time (since the hand-over, transfer or offer back)."""
+        since = self.waiting_since or self.handed_over_at
+        if since is None or self.state != "waiting":
+            return 0.0
+        return max(0.0, ((now or self.as_of or utcnow()) - since).total_seconds())
 
     @property
     def waited_seconds(self) -> float:
         """How long the customer has waited for a person (until claimed, or until now)."""
         if self.handed_over_at is None:
             return 0.0
-        return ((self.claimed_at or self.closed_at or utcnow()) - self.handed_over_at).total_seconds()
+        return ((self.claimed_at or self.closed_at or self.as_of or utcnow()) - self.handed_over_at).total_seconds()
 
     @classmethod
     def of(cls, case: Case, customer: CustomerView, team_name: str | None, staff_languages: tuple[str, ...],
-           recent: tuple[MessageView, ...] = (), *, language_choice: str | None = None, translating: bool = False,
-           handover: HandOver | None = None) -> "CaseView":
+           recent: tuple[MessageView, ...] = (), as_of: datetime | None = None, *, language_choice: str | None = None,
+           translating: bool = False, handover: HandOver | None = None) -> "CaseView":
         return cls(
             id=case.id, conversation_id=case.conversation_id, state=case.state, reason=case.reason,
             team=case.team, team_name=team_name, topic=case.topic, summary=case.summary,
@@ -149,7 +162,13 @@ class CaseView:
             opened_at=case.opened_at, handed_over_at=case.handed_over_at, claimed_by=case.claimed_by,
             claimed_by_name=case.claimed_by_name, claimed_at=case.claimed_at, closed_at=case.closed_at,
             recent=recent, language_choice=language_choice, translating=translating, handover=handover,
+            waiting_since=case.waiting_since, reminders_sent=case.reminders_sent,
+            customer_waiting_since=case.customer_waiting_since, follow_up_email=case.follow_up_email, as_of=as_of,
         )
+
+
+def reminded_label(count: int) -> str:
+    return {0: "", 1: "reminded once", 2: "reminded twice"}.get(count, f"reminded {count} times")
 
 
 def format_wait(seconds: float) -> str:

@@ -21,7 +21,7 @@ from routing.service import RoutingService
 from routing.store import Store
 
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TABLES = ("staffthread", "staffpost", "caseevent", "claim", "message", "case", "conversation", "customer",
+TABLES = ("reminder", "staffthread", "staffpost", "caseevent", "claim", "message", "case", "conversation", "customer",
           "demobooking", "demoaccount")
 
 

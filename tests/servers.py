@@ -33,13 +33,13 @@ class RunningServer:
 
 
 @asynccontextmanager
-async def running_server(data_dir: Path, database_url: str, port: int | None = None,
+async def running_server(data_dir: Path, database_url: str, port: int | None = None, clock=None,
                          **env: str) -> AsyncIterator[RunningServer]:
     port = port or free_port()
     settings = load_settings({
         "LLAMITA_DATA_DIR": str(data_dir), "DATABASE_URL": database_url, "LLAMITA_PORT": str(port),
         "LLAMITA_STAFF_TOKEN": STAFF_TOKEN, "LLAMITA_IDENTITY_SECRET": IDENTITY_SECRET, **env})
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(create_app(settings, **({"clock": clock} if clock else {})))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()

@@ -11,18 +11,21 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from adapters.labels import author_label as _author_label
 from adapters.labels import (
+    abandoned_label,
     card_message_text,
     customer_label,
     details,
+    follow_up_label,
     language_label,
     late_translation,
     mood_label,
     reason_label,
     relayed,
     summary_fields,
+    waiting_label,
 )
+from adapters.labels import author_label as _author_label
 from adapters.slack.text import chunks, mrkdwn_literal, plain
 from routing.views import CaseView, MessageView, format_wait
 
@@ -66,8 +69,8 @@ def status_mrkdwn(case: CaseView, *, moved_away: bool) -> str:
     if moved_away:
         return f":arrow_right: *Transferred to {team}*: the case continues in that team's channel."
     if case.state == "waiting":
-        since = slack_time(case.handed_over_at)
-        return f":hourglass_flowing_sand: *Waiting for a person* since {since}"
+        since = slack_time(case.waiting_since or case.handed_over_at)
+        return f":hourglass_flowing_sand: *Waiting for a person* since {since} · {waiting_label(case)}"
     if case.state == "claimed":
         return (f":raising_hand: *Claimed by {staff_mention(case.claimed_by, case.claimed_by_name)}, "
                 f"{slack_time(case.claimed_at)}* (waited {waited})")
@@ -75,7 +78,7 @@ def status_mrkdwn(case: CaseView, *, moved_away: bool) -> str:
         who = f" (handled by {staff_mention(case.claimed_by, case.claimed_by_name)})" if case.claimed_by else ""
         return f":white_check_mark: *Resolved, {slack_time(case.closed_at)}*{who}"
     if case.state == "abandoned":
-        return f":zzz: *Closed without a person*, {slack_time(case.closed_at)}"
+        return f":zzz: *Abandoned: {abandoned_label(case)}*, {slack_time(case.closed_at)}"
     return f"*{mrkdwn_literal(case.state)}*"
 
 
@@ -108,6 +111,8 @@ def card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...], *,
         plain(f"Waited: {format_wait(case.waited_seconds)}", 2000),
     ]
     blocks.append({"type": "section", "fields": fields})
+    if follow_up := follow_up_label(case):
+        fields.append(plain(follow_up, 2000))
     if lines := details(case):
         blocks.append({"type": "context", "elements": [plain(" · ".join(lines), 2000)]})
 
@@ -218,6 +223,16 @@ def fallbacks(layout: list[dict]) -> list[list[dict]]:
     if actions:
         simpler.insert(0, text_only(layout) + actions)
     return simpler
+
+
+def reminder(message: MessageView, case: CaseView, *, loud: bool) -> tuple[str, list[dict]]:
+    """The scheduler's reminder in the case's thread (Llamita's own words, kept as a note). Only this
+    prefix of ours may ping: `@here` for the team, or a mention of the person who holds the case. The
+    words themselves are made literal (they name teams and people, never customer text)."""
+    who = "<!here>" if loud else staff_mention(case.claimed_by, case.claimed_by_name)
+    words = mrkdwn_literal(message.text)
+    return f"{who} {words}"[:NOTIFICATION_CHARS], [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f":bell: {who} {words}"[:SECTION_CHARS]}}]
 
 
 def text_only(layout: list[dict]) -> list[dict]:

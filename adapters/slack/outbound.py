@@ -115,6 +115,13 @@ class SlackPoster:
                     return None
                 text, layout = blocks.late_translation_message(delivery.message, delivery.case)
                 return await self._post_once(delivery, text, layout, thread_ts=delivery.card_ref)
+            if delivery.kind in ("reminder", "nudge"):   # the scheduler's, in the thread (docs/scheduler.md)
+                if delivery.message is None:
+                    return None
+                if not delivery.card_ref:
+                    raise PermanentFailure(f"case {delivery.case.id} has no card in Slack to remind under")
+                text, layout = blocks.reminder(delivery.message, delivery.case, loud=delivery.kind == "reminder")
+                return await self._post_once(delivery, text, layout, thread_ts=delivery.card_ref)
             log.warning("unknown delivery kind %r", delivery.kind)
             return None
         except SlackApiError as error:

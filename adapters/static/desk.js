@@ -538,6 +538,8 @@
     if (c.actions && c.actions.length) {
       detail(details, 'Actions', c.actions.map(actionText).join('; '));
     }
+    detail(details, 'Follow-up e-mail', c.follow_up_email);
+    if (c.state === 'waiting' && c.reminders_sent) detail(details, 'Reminders', c.reminded);
     $('conv-summary-line').textContent = '· ' + [REASONS[c.reason] || c.reason, cust.booking, c.summary]
       .filter(Boolean).join(' · ');
     var earlierBox = $('conv-earlier');
@@ -753,7 +755,16 @@
     $('reply-counter').setAttribute('data-over', over ? 'true' : 'false');
     $('reply-send').disabled = over;
   }
+  // The customer's widget says "Ana is typing…" while the person who holds the case writes (at most every 3 s).
+  var typingSentAt = 0;
+  function typingNudge() {
+    var now = Date.now();
+    if (!openCase || !isMine(openCase) || !$('reply-text').value.trim() || now - typingSentAt < 3000) return;
+    typingSentAt = now;
+    api('POST', '/desk/api/cases/' + openCase.id + '/typing', undefined, 'say you are typing').catch(function () {});
+  }
   $('reply-text').addEventListener('input', updateReplyCounter);
+  $('reply-text').addEventListener('input', typingNudge);
   $('reply-text').addEventListener('keydown', function (event) {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();

@@ -654,12 +654,30 @@
   }
 
   // ------------------------------------------------------------------ status, typing, notices
-  var status = { state: 'bot', agent: null };
+  var status = { state: 'bot', agent: null, queue: null };
 
-  function setStatus(caseState, agent) {
-    status = { state: caseState || 'bot', agent: agent || null };
+  // Where a waiting customer stands, from the server's `queue` (docs/webchat-protocol.md).
+  function queueText(queue) {
+    if (!queue || typeof queue !== 'object') return null;
+    var team = typeof queue.team === 'string' && queue.team ? queue.team : 'our team';
+    if (queue.open === false) {
+      return team + ' is away · back ' + (typeof queue.back === 'string' && queue.back ? queue.back : 'soon');
+    }
+    var position = Number(queue.position);
+    var minutes = Number(queue.wait_minutes);
+    if (!(position >= 1)) return null;
+    var place = position === 1 ? 'You’re next in line' : 'You’re number ' + position + ' in line';
+    if (minutes >= 1) place += ' · about ' + minutes + (minutes === 1 ? ' minute' : ' minutes');
+    return place;
+  }
+
+  function setStatus(caseState, agent, queue) {
+    var waiting = (caseState || 'bot') === 'waiting';
+    // A waiting status without a place keeps the place already shown (it moves with a new one).
+    var keep = waiting && queue === undefined && status.state === 'waiting' ? status.queue : null;
+    status = { state: caseState || 'bot', agent: agent || null, queue: waiting ? (queue || keep) : null };
     var text;
-    if (status.state === 'waiting') text = 'Waiting for a person from our team…';
+    if (status.state === 'waiting') text = queueText(status.queue) || 'Waiting for a person from our team…';
     else if (status.state === 'claimed') text = (status.agent || 'Someone from our team') + ' is chatting with you';
     else if (status.state === 'resolved') text = 'Resolved · write any time if you need more help';
     else if (status.state === 'abandoned') text = 'This conversation was closed · write any time';
@@ -667,6 +685,8 @@
     subtitle.textContent = text;
     title.textContent = status.state === 'claimed' && status.agent ? status.agent + ' · Llama Travel' : agentName;
     panel.setAttribute('data-state', status.state);
+    if (status.queue && status.queue.position) panel.setAttribute('data-position', String(status.queue.position));
+    else panel.removeAttribute('data-position');
   }
 
   var typingTimer = null;
@@ -837,7 +857,7 @@
       case 'message': return showMessage(frame, true);
       case 'ack': return acknowledge(frame.id, frame.seq);
       case 'typing': return showTyping(frame.who);
-      case 'status': return setStatus(frame.state, frame.agent);
+      case 'status': return setStatus(frame.state, frame.agent, frame.queue);
       case 'language_offer': return showLanguageOffer(frame.offer);
       case 'language': return languageChosen();
       case 'error': return onError(frame);
@@ -866,7 +886,7 @@
     if (frame.token) state.token = frame.token;
     if (!state.who && identity) state.who = identityId(identity);
     saveConversation();
-    setStatus(frame.state, frame.agent);
+    setStatus(frame.state, frame.agent, frame.queue || null);
     if (frame.language_choice) languageChosen();
     else if (frame.language_offer) showLanguageOffer(frame.language_offer);
     setConnection(true);

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from adapters.labels import (
+    abandoned_label,
     author_label,
     card_message_text,
     customer_label,
@@ -25,7 +26,9 @@ from adapters.labels import (
     reason_label,
     relayed,
     summary_fields,
+    waiting_label,
 )
+from adapters.labels import follow_up_label as _follow_up_label
 from adapters.teams.text import fit, literal, notification
 from routing.views import CaseView, MessageView, format_wait
 
@@ -63,7 +66,8 @@ def status_line(case: CaseView, *, moved_away: bool) -> str:
     if moved_away:
         return f"➡️ **Transferred to {team}**: the case continues in that team's channel."
     if case.state == "waiting":
-        return f"⏳ **Waiting for a person** since {teams_time(case.handed_over_at)}"
+        return (f"⏳ **Waiting for a person** since {teams_time(case.waiting_since or case.handed_over_at)} · "
+                f"{waiting_label(case)}")
     if case.state == "claimed":
         who = fit(case.claimed_by_name or "someone", FIELD_CHARS)
         return (f"🙋 **Claimed by {who}**, {teams_time(case.claimed_at)} "
@@ -72,7 +76,7 @@ def status_line(case: CaseView, *, moved_away: bool) -> str:
         by = f" (handled by {fit(case.claimed_by_name, FIELD_CHARS)})" if case.claimed_by_name else ""
         return f"✅ **Resolved**, {teams_time(case.closed_at)}{by}"
     if case.state == "abandoned":
-        return f"💤 **Closed without a person**, {teams_time(case.closed_at)}"
+        return f"💤 **Abandoned: {abandoned_label(case)}**, {teams_time(case.closed_at)}"
     return f"**{literal(case.state)}**"
 
 
@@ -97,6 +101,8 @@ def case_card(case: CaseView, teams: list[Team], staff_languages: tuple[str, ...
             {"title": "Waited", "value": format_wait(case.waited_seconds)},
         ]},
     ]
+    if follow_up := _follow_up_label(case):
+        body[-1]["facts"].append({"title": "Follow-up e-mail", "value": fit(follow_up.split(": ", 1)[1], FIELD_CHARS)})
     if lines := details(case):
         body.append(_text(fit(" · ".join(lines), 2000), isSubtle=True, size="Small"))
     recent = [m for m in case.recent if m.author in ("customer", "bot", "staff")]
@@ -221,6 +227,13 @@ def summary_body(case: CaseView) -> list[dict]:
         body.append({"type": "FactSet", "facts": [{"title": label, "value": fit(text, 2000)}
                                                   for label, text in rows[1:]]})
     return body
+
+
+def reminder(message: MessageView, case: CaseView) -> tuple[str, dict]:
+    """The scheduler's reminder in the case's reply chain (Llamita's own words, kept as a note)."""
+    body = [_text(f"🔔 {fit(message.text, MESSAGE_CHARS)}")]
+    card = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION, "body": body}
+    return notification(f"Reminder on case #{case.id}"), card
 
 
 def case_id_of(data: object) -> int | None:

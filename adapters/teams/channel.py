@@ -155,7 +155,7 @@ class TeamsChannel:
                 return await self._post_card(delivery)
             if delivery.kind == "card_update":
                 return await self._update_card(delivery)
-            if delivery.kind in ("message", "translation"):
+            if delivery.kind in ("message", "translation", "reminder", "nudge"):   # reminders: the scheduler's
                 return await self._relay(delivery)
             log.warning("unknown delivery kind %r", delivery.kind)
             return None
@@ -202,6 +202,8 @@ class TeamsChannel:
         # message can appear twice in the chain (never lost). See docs/teams.md.
         if delivery.kind == "translation":
             summary, card = cards.late_translation_message(delivery.message, delivery.case)
+        elif delivery.kind in ("reminder", "nudge"):
+            summary, card = cards.reminder(delivery.message, delivery.case)
         else:
             summary, card = cards.thread_message(delivery.message, delivery.case,
                                                  await self._attachment_link(delivery))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -31,6 +32,7 @@ STATIC = Path(__file__).parent.parent / "static"
 HELLO_TIMEOUT = 10.0
 TRY_AGAIN_LATER = 1013   # WebSocket close code: the server is overloaded or refusing for now
 REFUSAL_PAUSE = 1.0      # seconds a refused connection waits for its answer (a flood slows down to our pace)
+PRESENCE_SECONDS = 60    # how often a worker tells routing which customers have the chat open
 REFUSED = {"busy": "The chat is very busy; please try again in a moment.",
            "too_many_connections": "Too many chats are open from your network; please close some and try again.",
            "rate_limited": "Too many new chats from your network; please try again in a moment."}
@@ -50,6 +52,24 @@ class WebChat:
         self._message_rates = Buckets(capacity=5.0, per_second=1.0)   # per conversation, across reconnects
         self.links = Links(settings.identity_secret, settings.base_url, settings.attachments.link_seconds)
         self.uploads = Uploads(self)
+        self._present: Counter[str] = Counter()   # conversation id -> its open sockets on this worker
+
+    def jobs(self):
+        """Work for the worker's ticker: say every minute who has the chat open (a customer who left for
+        long enough has their case abandoned by the scheduler; one who is here never does)."""
+        return [(PRESENCE_SECONDS, self.report_presence, "chat-presence")]
+
+    async def report_presence(self) -> None:
+        if self._present:
+            await self.service.present(list(self._present))
+
+    def arrived(self, conversation_id: str) -> None:
+        self._present[conversation_id] += 1
+
+    def left(self, conversation_id: str) -> None:
+        self._present[conversation_id] -= 1
+        if self._present[conversation_id] <= 0:
+            del self._present[conversation_id]
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/", self.demo_page)
@@ -180,6 +200,7 @@ class WebChat:
             "identity_expired": bool(identity_token and subject and identity is None),
             "limits": {"max_chars": MAX_MESSAGE_CHARS, "attachments": self.uploads.inspector.limits()},
             "language_offer": chat.language_offer, "language_choice": chat.language_choice,
+            "queue": chat.queue,
         })
         return chat, delivered
 

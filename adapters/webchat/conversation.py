@@ -50,13 +50,17 @@ class Conversation:
         self._closing = False
 
     async def run(self) -> None:
-        with self.service.hub.listen(conversation_topic(self.session.conversation_id), self.on_event):
-            try:
-                self._reread = True
-                await self._push()
-                await self.read_loop()
-            finally:
-                await self._stop_pushing()
+        self.chat.arrived(self.session.conversation_id)
+        try:
+            with self.service.hub.listen(conversation_topic(self.session.conversation_id), self.on_event):
+                try:
+                    self._reread = True
+                    await self._push()
+                    await self.read_loop()
+                finally:
+                    await self._stop_pushing()
+        finally:
+            self.chat.left(self.session.conversation_id)
 
     # ------------------------------------------------------------------ outgoing
 
@@ -206,3 +210,6 @@ class Conversation:
             await self.send({"type": "typing", "who": self.service.operator.agent_name})
         # Also for a resend: if the first attempt was stored but not answered, this answers it (idempotent).
         self.chat.run_in_background(self.service.respond(self.session.conversation_id, receipt.pending))
+        if receipt.waiting_case is not None:
+            # Nobody has the case yet: Llamita says where the customer stands (at most once a minute).
+            self.chat.run_in_background(self.service.reassure(self.session.conversation_id, receipt, text))

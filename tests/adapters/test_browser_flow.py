@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from routing.views import StaffMember
 from tests.servers import STAFF_TOKEN, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -163,11 +164,11 @@ async def test_customer_llamita_handover_claim_reply_resolve(browser, live_serve
     answer = customer.locator(".msg-bot .bubble").last
     await expect(answer).to_contain_text("8 kg")
 
-    # The customer asks for a person: Llamita says so, and the widget shows the wait.
+    # The customer asks for a person: Llamita says so, and the widget shows their place and the wait.
     await _say(customer, "I want to talk to a person")
     await expect(customer.locator(".msg-bot")).to_have_count(2)
     await expect(customer.locator("#llamita-panel")).to_have_attribute("data-state", "waiting")
-    await expect(customer.locator(".subtitle")).to_contain_text("Waiting for a person")
+    await expect(customer.locator(".subtitle")).to_contain_text("You’re next in line · about")
 
     # Ana opens the desk: the hand-over is a waiting card; she claims it.
     desk, desk_problems = await _open_desk(browser, live_server, "Ana")
@@ -419,3 +420,34 @@ async def test_a_german_customer_chooses_machine_translation_and_reads_a_transla
             desk_problems.check()
     finally:
         await libre.stop()
+async def test_a_waiting_customer_sees_their_place_gets_an_answer_and_moves_up(browser, live_server):
+    from playwright.async_api import expect
+
+    # Someone else asked for a person first.
+    service = live_server.running.runtime.service
+    earlier = await service.start_conversation()
+    await service.receive(earlier.conversation_id, "I want to talk to a person")
+    await service.respond(earlier.conversation_id)
+    [first_case] = await service.open_cases()
+
+    customer, problems = await _new_page(browser, "customer")
+    await _open_widget(customer, live_server.base_url)
+    await _say(customer, "Can I speak to a human please")
+    panel = customer.locator("#llamita-panel")
+    await expect(panel).to_have_attribute("data-state", "waiting")
+    await expect(panel).to_have_attribute("data-position", "2")
+    await expect(customer.locator(".subtitle")).to_have_text(re.compile(r"number 2 in line · about \d+ minutes?"))
+    await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("number 2 in line")
+
+    # Writing while waiting gets an answer at once.
+    await _say(customer, "Hello? Is anyone there?")
+    await expect(customer.locator(".msg-bot")).to_have_count(2)
+    await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("I've passed this on")
+
+    # The earlier case is claimed: the customer moves up in the header at once (a line follows at the
+    # team's cadence, update_customer_every_minutes, after the answer just given: tests/routing covers it).
+    await service.claim(first_case.id, StaffMember("desk:ana", "Ana", "desk"))
+    await live_server.running.runtime.scheduler.tick()
+    await expect(panel).to_have_attribute("data-position", "1")
+    await expect(customer.locator(".subtitle")).to_contain_text("You’re next in line")
+    problems.check()

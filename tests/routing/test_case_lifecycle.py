@@ -125,9 +125,12 @@ async def test_empty_and_oversized_messages_are_refused(service, text):
         await service.receive(chat.conversation_id, text)
 
 
-def test_the_lifecycle_has_no_move_out_of_a_closed_case():
+def test_the_lifecycle_has_no_move_out_of_a_closed_case_but_reopening_an_abandoned_one():
     for move in CaseMove:
         for closed in (CaseState.RESOLVED, CaseState.ABANDONED):
+            if (closed, move) == (CaseState.ABANDONED, CaseMove.REOPEN):
+                assert next_state(closed, move) is CaseState.WAITING   # the customer who left came back
+                continue
             with pytest.raises(IllegalMove):
                 next_state(closed, move)
 

@@ -79,3 +79,63 @@ def test_a_generated_staff_token_is_kept_across_restarts(tmp_path):
 def test_postgres_urls_use_the_async_driver(tmp_path):
     settings = load_settings({"LLAMITA_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgres://u@db/llamita"})
     assert settings.database_url == "postgresql+psycopg://u@db/llamita"
+
+
+LADDER = "  remind_loudly_after_minutes: 5   # unclaimed: a reminder in the card's thread (@here in Slack)\n"
+
+
+def test_a_negative_reminder_time_names_its_line(tmp_path):
+    text = DEMO_TEXT.replace("remind_loudly_after_minutes: 5 ", "remind_loudly_after_minutes: -5 ")
+    with pytest.raises(ConfigError) as error:
+        load_operator_config(write(tmp_path, text))
+    assert f"operator.yml:{line_number(text, 'remind_loudly_after_minutes: -5')}: " \
+           "service_levels.remind_loudly_after_minutes" in str(error.value)
+    assert "greater than 0" in str(error.value)
+
+
+def test_a_ladder_out_of_order_names_its_line(tmp_path):
+    text = DEMO_TEXT.replace("escalate_after_minutes: 10 ", "escalate_after_minutes: 3 ")
+    with pytest.raises(ConfigError, match=r"remind_loudly_after_minutes \(5\) comes after escalate_after_minutes"):
+        load_operator_config(write(tmp_path, text))
+
+
+def test_escalating_to_an_unknown_team_names_its_line(tmp_path):
+    text = DEMO_TEXT.replace("escalate_to: general ", "escalate_to: supervisors ")
+    with pytest.raises(ConfigError) as error:
+        load_operator_config(write(tmp_path, text))
+    assert f":{line_number(text, 'escalate_to: supervisors')}: service_levels.escalate_to: unknown team " \
+           "'supervisors'" in str(error.value)
+
+
+def test_escalating_to_a_team_without_the_channel_names_the_line(tmp_path):
+    # Accounts escalates to Compliance, which has no Slack channel: the escalation could not be posted.
+    text = DEMO_TEXT.replace('    channels: {slack: C0COMPLIANCE, teams: "19:llama-compliance@thread.tacv2"}\n',
+                             '    channels: {teams: "19:llama-compliance@thread.tacv2"}\n')
+    text = text.replace("    working_hours:\n      time_zone: America/Sao_Paulo",
+                        "    service_levels: {escalate_to: compliance}\n    working_hours:\n"
+                        "      time_zone: America/Sao_Paulo")
+    with pytest.raises(ConfigError) as error:
+        load_operator_config(write(tmp_path, text))
+    assert f":{line_number(text, 'escalate_to: compliance')}: teams.2.service_levels.escalate_to: team 'accounts' " \
+           "escalates to 'compliance', which has no slack channel" in str(error.value)
+
+
+def test_working_hours_with_a_bad_time_zone_or_span_name_their_lines(tmp_path):
+    text = DEMO_TEXT.replace("time_zone: America/Sao_Paulo", "time_zone: Mars/Olympus").replace(
+        'sat: "09:00-13:00"', 'sat: "13:00-09:00"')
+    with pytest.raises(ConfigError) as error:
+        load_operator_config(write(tmp_path, text))
+    message = str(error.value)
+    assert f":{line_number(text, 'Mars/Olympus')}: teams.2.working_hours.time_zone: unknown time zone" in message
+    assert f":{line_number(text, '13:00-09:00')}: teams.2.working_hours.sat" in message
+
+
+def test_a_team_may_set_its_own_service_levels_and_keeps_the_rest(tmp_path):
+    text = DEMO_TEXT.replace("    working_hours:\n      time_zone: America/Sao_Paulo",
+                             "    service_levels: {remind_after_minutes: 1, escalate_after_minutes: null}\n"
+                             "    working_hours:\n      time_zone: America/Sao_Paulo")
+    config = load_operator_config(write(tmp_path, text))
+    accounts = config.levels("accounts")
+    assert (accounts.remind_after_minutes, accounts.remind_loudly_after_minutes, accounts.escalate_after_minutes) \
+        == (1, 5, None)
+    assert config.levels("general").remind_after_minutes == 2

@@ -56,14 +56,14 @@ class Llamita:
 
 @asynccontextmanager
 async def running_llamita(tmp_path: Path, database_url: str, stand_in: SlackStandIn,
-                          session: aiohttp.ClientSession, **env: str) -> AsyncIterator[Llamita]:
+                          session: aiohttp.ClientSession, clock=None, **env: str) -> AsyncIterator[Llamita]:
     port = free_port()
     settings = load_settings({
         "LLAMITA_DATA_DIR": str(tmp_path), "DATABASE_URL": database_url, "LLAMITA_PORT": str(port),
         "LLAMITA_STAFF_TOKEN": "staff-token", "LLAMITA_IDENTITY_SECRET": "identity-secret",
         "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": stand_in.api_url, **env})
-    runner = web.AppRunner(create_app(settings))
+    runner = web.AppRunner(create_app(settings, **({"clock": clock} if clock else {})))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     url = f"http://127.0.0.1:{port}"
