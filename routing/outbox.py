@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
@@ -53,7 +54,10 @@ class Outbox:
         self.channels = {channel.name: channel for channel in channels}
         self._stopping = False
         self._in_flight: dict[tuple[int, str], asyncio.Task] = {}
-        self._next_free: dict[tuple[str, str], datetime] = {}   # (channel, target) -> when it may take a post
+        # (channel, target) -> when it may take its next post: pacing runs on real elapsed time; a platform's
+        # Retry-After on routing's clock, like the post's own next attempt (so tests that move time move both).
+        self._next_free: dict[tuple[str, str], float] = {}
+        self._paused_until: dict[tuple[str, str], datetime] = {}
 
     async def run(self) -> None:
         """Deliver until stopped: wake when posts are queued or a delivery ends, and when retries fall due."""
@@ -96,7 +100,7 @@ class Outbox:
         """Start a delivery for every stream whose oldest post is due, its channel free, and nothing of it
         under way; returns the seconds until the next post falls due (or its channel is free again)."""
         heads = await self.service.store.read(stream_heads)
-        now = self.service.clock()
+        now, moment = self.service.clock(), time.monotonic()
         wake_in = POLL_SECONDS
         for post in heads:
             stream = (post.case_id, post.channel)
@@ -107,10 +111,13 @@ class Outbox:
                 wake_in = min(wake_in, (post.next_attempt_at - now).total_seconds())
                 continue
             pace = (post.channel, post.target)
-            if (free_at := self._next_free.get(pace)) is not None and free_at > now:
-                wake_in = min(wake_in, (free_at - now).total_seconds())
+            if (paused := self._paused_until.get(pace)) is not None and paused > now:
+                wake_in = min(wake_in, (paused - now).total_seconds())
                 continue
-            self._next_free[pace] = now + timedelta(seconds=getattr(channel, "pace_seconds", 0.0))
+            if (free_at := self._next_free.get(pace, 0.0)) > moment:
+                wake_in = min(wake_in, free_at - moment)
+                continue
+            self._next_free[pace] = moment + getattr(channel, "pace_seconds", 0.0)
             task = asyncio.create_task(self._deliver(post), name=f"outbox:{post.id}")
             self._in_flight[stream] = task
             task.add_done_callback(lambda done, stream=stream: self._done(stream, done))
@@ -145,7 +152,7 @@ class Outbox:
                                                LEASE.total_seconds() / 2)
         except RetryLater as slow_down:
             # Not sent (the platform said so): the same attempt again later, and nothing to that channel meanwhile.
-            self._next_free[(post.channel, post.target)] = self.service.clock() + timedelta(seconds=slow_down.seconds)
+            self._paused_until[(post.channel, post.target)] = self.service.clock() + timedelta(seconds=slow_down.seconds)
             await self._reschedule(post, slow_down.seconds, str(slow_down), attempt - 1)
             return False
         except PermanentFailure as refused:
