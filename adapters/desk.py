@@ -83,7 +83,8 @@ def handover_json(case: CaseView) -> dict | None:
 
 
 def message_json(message: MessageView, links: Links | None = None) -> dict:
-    data = {"seq": message.seq, "author": message.author, "name": message.name, "text": message.text,
+    data = {"id": message.id, "seq": message.seq, "author": message.author, "name": message.name,
+            "text": message.text,
             "at": message.at.isoformat(), "translation": message.translation,
             "translation_state": message.translation_state, "translation_language": message.translation_language}
     if message.attachment is not None and links is not None:
@@ -355,7 +356,7 @@ class Desk:
             return {}
         try:
             body = await request.json()
-        except ValueError:
+        except (ValueError, RecursionError):   # RecursionError: deeply nested JSON
             raise web.HTTPBadRequest(text='{"error": "the body must be JSON"}',
                                      content_type="application/json") from None
         return body if isinstance(body, dict) else {}

@@ -37,14 +37,24 @@ def verify_identity(secret: str, token: object, now: float | None = None) -> Ver
     return VerifiedIdentity(external_id=claims["id"], **text)
 
 
-def signed_subject(secret: str, token: object) -> str | None:
-    """The customer id of a token the site really signed, even if it has expired since.
+EXPIRED_GRACE_SECONDS = 24 * 3600   # how long after its `exp` a token still brings its customer back
 
-    Enough to let a customer back into their own open conversation (their session token proves it is
-    theirs; the identity only proves it is still the same person), never to start a new one as them.
+
+def signed_subject(secret: str, token: object, now: float | None = None) -> str | None:
+    """The customer id of a token the site really signed, even if it has expired since (for a day).
+
+    Enough to let a customer back into their own conversation (their session token proves it is theirs;
+    the identity only proves it is still the same person), never to start a new one as them; a token
+    long expired is no longer evidence of anything.
     """
     claims = _signed_claims(secret, token)
-    return claims["id"] if claims else None
+    if claims is None:
+        return None
+    expires = claims.get("exp")
+    if expires is not None and (not isinstance(expires, (int, float))
+                                or expires + EXPIRED_GRACE_SECONDS < (now or time.time())):
+        return None
+    return claims["id"]
 
 
 def _signed_claims(secret: str, token: object) -> dict | None:

@@ -62,6 +62,7 @@ class Runtime:
 
 RUNTIME = web.AppKey("runtime", Runtime)
 SHUTDOWN_GRACE_SECONDS = 10.0
+LEFTOVERS_SECONDS = 30   # how often each worker looks for acknowledged messages left unanswered (and how old)
 
 
 def build_brain(settings: Settings) -> AnyBrain:
@@ -140,11 +141,14 @@ async def _lifetime(app: web.Application):
     if requeued := await runtime.outbox.requeue_refused():
         log.info("trying %d staff posts again that a platform had refused", requeued)
     runtime.tasks.append(asyncio.create_task(runtime.outbox.run(), name="outbox"))
-    runtime.tasks.append(asyncio.create_task(_answer_leftovers(runtime.service), name="recovery"))
+    runtime.tasks.append(asyncio.create_task(runtime.service.answer_leftovers(), name="recovery"))
     runtime.tasks.append(asyncio.create_task(runtime.service.translations.run(), name="translation-retries"))
     # Each worker ticks; what is due is read from the database, so several workers take each step once.
     if runtime.settings.scheduler_seconds:
         runtime.ticker.every(runtime.settings.scheduler_seconds, runtime.scheduler.tick, "scheduler")
+    # Answers that failed after their message was acknowledged (a dropped connection, a dead worker).
+    runtime.ticker.every(LEFTOVERS_SECONDS, lambda: runtime.service.answer_leftovers(LEFTOVERS_SECONDS),
+                         "unanswered")
     for edge in runtime.edges:
         for seconds, job, name in getattr(edge, "jobs", lambda: [])():
             runtime.ticker.every(seconds, job, name)
@@ -170,15 +174,6 @@ async def _lifetime(app: web.Application):
     await close_brain(runtime.service.brain)
     await runtime.hub.close()
     await runtime.store.close()
-
-
-async def _answer_leftovers(service: RoutingService) -> None:
-    """Messages stored just before a crash or restart still get Llamita's answer."""
-    for conversation_id in await service.unhandled_conversations():
-        try:
-            await service.respond(conversation_id)
-        except Exception:
-            log.exception("could not answer the pending messages of conversation %s", conversation_id)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -257,4 +252,7 @@ def startup_report(settings: Settings) -> str:
                      "LLAMITA_DEMO_SIGN_IN=0 turns it off)")
     if settings.host not in LOOPBACK_HOSTS:
         lines.append(f"  Note: listening on {settings.host}; the desk is reachable from other machines.")
+        if not settings.chat_limits.trust_forwarded_for:
+            lines.append("  Note: behind a proxy or load balancer? Set LLAMITA_TRUST_FORWARDED_FOR=1, or every "
+                         "customer counts as the proxy's address in the chat's per-address limits.")
     return "\n".join(lines)

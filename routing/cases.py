@@ -275,13 +275,16 @@ class CaseBook:
         account_id = customer.account_id if customer and customer.external_id else None
         if account_id is None:
             raise ValueError("no account is linked to this case's customer")
+        # The same lock order as a hand-over that freezes: conversation, case, then the account.
+        conversations.lock_conversation(Raw.of(session), case.conversation_id)
+        case.actions = json.dumps(json.loads(case.actions) + [
+            {"action": "unfreeze_account", "done": True, "account": account_id, "by": staff.name}])
+        session.flush()
         thawed = session.execute(
             update(DemoAccount).where(col(DemoAccount.id) == account_id, col(DemoAccount.frozen).is_(True))
             .values(frozen=False, frozen_at=None, frozen_reason=None).execution_options(synchronize_session=False))
         if thawed.rowcount != 1:
             raise ValueError(f"account {account_id} is not frozen")
-        case.actions = json.dumps(json.loads(case.actions) + [
-            {"action": "unfreeze_account", "done": True, "account": account_id, "by": staff.name}])
         self.event(session, case.id, "account_unfrozen", staff, {"account": account_id})
         line = self.line(session, case, status_line("unfrozen", self.voice(session, case), name=staff.name))
         self.queue_to_threads(session, case.id, "card_update")
@@ -295,6 +298,9 @@ class CaseBook:
     def move(self, session: Session, case: Case, move: CaseMove, **values) -> None:
         """Apply a lifecycle move only if nobody changed the case since it was read (any database, any worker)."""
         new_state = next_state(case.state, move)
+        # Rows are locked in one order everywhere, the conversation before its case (a message takes the
+        # conversation's next number first): two transactions never wait for each other in a circle.
+        conversations.lock_conversation(Raw.of(session), case.conversation_id)
         session.flush()
         moved = session.execute(
             update(Case).where(col(Case.id) == case.id, col(Case.state) == case.state,

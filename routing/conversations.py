@@ -392,10 +392,15 @@ def messages_after(session: Session, conversation_id: str, seq: int, for_staff: 
     return [MessageView.of(row, agent_name, attachments.get(row.attachment_id)) for row in rows]
 
 
-def unhandled_conversations(session: Session) -> list[str]:
-    """Conversations with customer messages Llamita has not acted on (after a crash, say)."""
-    return list(session.execute(select(MESSAGE.c.conversation_id).where(
-        MESSAGE.c.author == Author.CUSTOMER.value, MESSAGE.c.handled.is_(False)).distinct()).scalars())
+def unhandled_conversations(sql: Raw, older_than: datetime | None = None) -> list[str]:
+    """Conversations with customer messages Llamita has not acted on (after a crash, say); with `older_than`,
+    only those left unanswered since before then (an answer that failed: a lost connection, a dead worker).
+    Written as the partial index ix_message_unanswered is, so that it is used."""
+    before = sql.stamp(older_than) if older_than is not None else "9999-12-31 00:00:00.000000" if sql.sqlite \
+        else datetime.max.replace(tzinfo=timezone.utc)
+    return [row[0] for row in sql.all(
+        "SELECT DISTINCT conversation_id FROM message WHERE author = 'customer' AND handled = false "
+        "AND created_at < :before LIMIT 500", before=before)]
 
 
 

@@ -65,6 +65,9 @@ class Message(SQLModel, table=True):
         # Unique among what the customer sees: an internal note carries the number of the message it follows.
         Index("uq_message_seq", "conversation_id", "seq", unique=True, sqlite_where=text("author != 'note'"),
               postgresql_where=text("author != 'note'")),
+        # The few customer messages not answered yet (the sweep for answers that failed).
+        Index("ix_message_unanswered", "created_at", sqlite_where=text("author = 'customer' AND handled = false"),
+              postgresql_where=text("author = 'customer' AND handled = false")),
         UniqueConstraint("conversation_id", "client_id", name="uq_message_client_id"),
         Index("ix_message_translation_due", "translation_state", "translation_retry_at"),
     )

@@ -152,7 +152,8 @@ class Outbox:
                                                LEASE.total_seconds() / 2)
         except RetryLater as slow_down:
             # Not sent (the platform said so): the same attempt again later, and nothing to that channel meanwhile.
-            self._paused_until[(post.channel, post.target)] = self.service.clock() + timedelta(seconds=slow_down.seconds)
+            pause = timedelta(seconds=slow_down.seconds)
+            self._paused_until[(post.channel, post.target)] = self.service.clock() + pause
             await self._reschedule(post, slow_down.seconds, str(slow_down), attempt - 1)
             return False
         except PermanentFailure as refused:
@@ -193,9 +194,12 @@ class Outbox:
 
     async def _finish(self, post: StaffPost, status: str, reference: str | None, error: str | None) -> None:
         def finish(session: Session) -> None:
-            session.execute(update(StaffPost).where(col(StaffPost.id) == post.id).values(
-                status=status, external_ref=reference, last_error=error))
-            if status == "sent" and post.kind == "card" and reference:
+            # Only while it is still pending: a platform that showed us the card meanwhile settled it (and
+            # bound the case to that card); this attempt's record would bind a second one.
+            recorded = session.execute(update(StaffPost).where(col(StaffPost.id) == post.id,
+                                                               StaffPost.status == "pending").values(
+                status=status, external_ref=reference, last_error=error)).rowcount == 1
+            if recorded and status == "sent" and post.kind == "card" and reference:
                 session.add(StaffThread(case_id=post.case_id, channel=post.channel, target=post.target,
                                         card_ref=reference, created_at=self.service.clock()))
 

@@ -2,19 +2,20 @@
 
 A card number is 13 to 19 digits that pass the Luhn check, written in one piece or in the groups
 cards are printed in (4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4), separated by whatever people
-type between them: spaces of every kind, tabs, line breaks, dots, commas, slashes, underscores,
-hyphens and dashes, parentheses — and in any script's digits (fullwidth, Arabic-Indic...).
-What is not shaped like a card stays: booking references, phone numbers (no card starts with '+',
-and phone groups are not 4-4-4-4), dates, amounts.
+type or paste between them (up to five of any character that is not a letter or a digit: spaces of
+every kind, tabs, line breaks, dots, commas, dashes, bullets, bars, invisible joiners) — and in any
+script's digits (fullwidth, Arabic-Indic...). What is not shaped like a card stays: booking
+references, phone numbers (an international number is at most 15 digits after its '+', and phone
+groups are not 4-4-4-4), dates, amounts.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
-# Between two groups of digits: up to three of these (" - ", ") ", ".\u00a0").
-_SEPARATOR = r"[\s\u00a0\u2007\u2009\u202f.,/_()\-\u2010\u2011\u2012\u2013\u2014\u2212]"
-_DIGIT_RUN = re.compile(rf"(?<![\d+])\(?\d+(?:{_SEPARATOR}{{1,3}}\d+)*(?!\d)")
+# Between two groups of digits: up to five characters that are neither letters nor digits.
+_DIGIT_RUN = re.compile(r"(?<!\d)\(?\d+(?:[\W_]{1,5}\d+)*(?!\d)")
+PHONE_DIGITS = 15    # E.164: a '+' then at most 15 digits; a card may be up to 19
 _GROUP = re.compile(r"\d+")
 _CARD_SHAPES = ((4, 6, 5), (4, 6, 4))   # Amex, Diners; the rest are groups of four
 
@@ -46,8 +47,9 @@ def _card_shaped(sizes: tuple[int, ...]) -> tuple[bool, bool]:
     return all(size == 4 for size in sizes[:-1]) and 1 <= sizes[-1] <= 4, whole
 
 
-def _card_spans(run: str) -> list[tuple[int, int, str]]:
-    """(start, end, last four) of each card number in a run of digit groups, no overlaps.
+def _card_spans(run: str, after_plus: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, last four) of each card number in a run of digit groups, no overlaps. `after_plus`:
+    the run follows a '+', so a number of phone length at its start is a phone number.
 
     Of the shapes starting at a group, one ending with a whole group wins ("4111 1111 1111 1111 12/26"
     is the card and an expiry date, though its first 18 digits may pass Luhn too); else the longest.
@@ -62,7 +64,8 @@ def _card_spans(run: str) -> list[tuple[int, int, str]]:
             if len(digits) > 19:
                 break
             shaped, whole = _card_shaped(tuple(len(group[2]) for group in groups[first:last + 1]))
-            if shaped and len(digits) >= 13 and _luhn_valid(digits):
+            phone = after_plus and first == 0 and len(digits) <= PHONE_DIGITS
+            if shaped and len(digits) >= 13 and not phone and _luhn_valid(digits):
                 candidate = (last, digits[-4:], whole)
                 if best is None or whole or not best[2]:
                     best = candidate
@@ -87,7 +90,8 @@ def mask_card_numbers(text: str) -> str:
     """'4111 1111 1111 1111 12/26' -> '[card ending 1111] 12/26'; numbers failing the Luhn check stay."""
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
-        for start, end, last_four in reversed(_card_spans(run)):
+        after_plus = match.start() > 0 and text[match.start() - 1] == "+"
+        for start, end, last_four in reversed(_card_spans(run, after_plus)):
             run = run[:start] + f"[card ending {last_four}]" + run[end:]
         return run
 

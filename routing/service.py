@@ -15,12 +15,11 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Sequence
 from weakref import WeakValueDictionary
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.decision import Action, AnyBrain, Decision, Memory, Signal, decide_with
@@ -31,7 +30,6 @@ from routing import conversations, queries
 from routing.cases import (
     STAFF_SIDE,
     CaseBook,
-    CaseChanged,
     CaseNotFound,
     ClaimOutcome,
     NotYours,
@@ -45,7 +43,7 @@ from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
 from routing.models import Author, CaseState, Message, StaffPost, StaffThread, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
 from routing.redact import mask_card_numbers
-from routing.store import Raw, Rollback, Store
+from routing.store import Raw, Rollback, Store, integrity_error
 from routing.translation import Translations
 from routing.views import CaseView, MessageView, StaffMember
 from routing.waiting import Standing, WaitingRoom, email_in, reassure
@@ -183,8 +181,11 @@ class RoutingService:
         text = storable_text(text)
         try:
             stored = await self.store.write_raw(conversations.receive, conversation_id, text, client_id, self.clock())
-        except IntegrityError:
-            # Backstop: the same client id raced in on another connection; that copy is the stored one.
+        except Exception as error:
+            # Backstop (the conversation's row lock makes it rare): the same client id raced in on another
+            # connection; that copy is the stored one.
+            if not integrity_error(error):
+                raise
             seen = await self.store.read(conversations.seen_client_id, conversation_id, client_id, CUSTOMER) \
                 if client_id else None
             if seen is None:
@@ -306,8 +307,8 @@ class RoutingService:
             reply = conversations.append(sql, pending.conversation_id, Author.BOT, text, self.clock(),
                                          case_id=pending.case_id, language=language,
                                          agent_name=self.operator.agent_name)[1]
-        except CaseChanged:
-            # Someone moved the case meanwhile: the people who have it see the message instead.
+        except IllegalMove:
+            # Someone moved the case meanwhile (claimed, resolved): the people see the message instead.
             conversations.queue_to_threads(sql, pending.case_id, "message", pending.message_id, self.clock())
         return reply, conversations.next_unhandled(sql, pending.conversation_id)
 
@@ -377,8 +378,22 @@ class RoutingService:
         return await self.store.read(conversations.messages_after, conversation_id, seq, for_staff,
                                      self.operator.agent_name)
 
-    async def unhandled_conversations(self) -> list[str]:
-        return await self.store.read(conversations.unhandled_conversations)
+    async def unhandled_conversations(self, older_than: datetime | None = None) -> list[str]:
+        return await self.store.read_raw(conversations.unhandled_conversations, older_than)
+
+    async def answer_leftovers(self, older_than_seconds: float | None = None) -> int:
+        """Answer what was stored but never answered: at start (a crash, a restart) and, every little while,
+        what an answer that failed left behind (the database connection dropped mid-answer; another worker
+        died). An acknowledged message is always answered, if late."""
+        since = self.clock() - timedelta(seconds=older_than_seconds) if older_than_seconds is not None else None
+        answered = 0
+        for conversation_id in await self.unhandled_conversations(since):
+            try:
+                await self.respond(conversation_id)
+                answered += 1
+            except Exception:
+                log.exception("could not answer the pending messages of conversation %s", conversation_id)
+        return answered
 
     async def typing(self, conversation_id: str, who: str) -> None:
         if who == "customer":
@@ -483,7 +498,9 @@ class RoutingService:
         text = storable_text(text)
         try:
             outcome = await self.store.write(self.cases.staff_message, case_id, staff, text, external_id)
-        except IntegrityError:
+        except Exception as error:
+            if not integrity_error(error):
+                raise
             outcome = await self.store.read(self._staff_duplicate, case_id, external_id) if external_id else None
             if outcome is None:
                 raise

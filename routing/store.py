@@ -214,7 +214,16 @@ class _Writer:
                 outcome = (True, runner(engine, work, args))
             except Exception as error:
                 outcome = (False, error)
-            loop.call_soon_threadsafe(_settle, future, *outcome)
+            try:
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+            except RuntimeError:   # the caller's event loop is closed: nobody is waiting any more
+                log.warning("a database write finished after its event loop closed")
+
+
+def integrity_error(error: BaseException) -> bool:
+    """A constraint refused the write: SQLAlchemy's wrapper on the ORM path, or the driver's own error
+    (sqlite3's, psycopg's) on the raw one."""
+    return any(cls.__name__ == "IntegrityError" for cls in type(error).__mro__)
 
 
 def _connection_lost(error: BaseException) -> bool:

@@ -59,6 +59,7 @@ class MessageView:
     # `translation` is in `translation_language` (a customer's words: the staff's; a staff reply: the customer's).
     translation_state: str | None = None
     translation_language: str | None = None
+    id: int | None = None                      # the stored row (a note shares its `seq` with what it follows)
 
     def to_event(self) -> dict:
         """As a live event carries it (JSON), so a socket can show it without reading it back."""
@@ -84,7 +85,8 @@ class MessageView:
         return cls(message.seq, message.author, name, message.text, message.created_at, message.translation,
                    message.client_id if message.author == Author.CUSTOMER else None,
                    attachment_id=getattr(message, "attachment_id", None), attachment=attachment,
-                   translation_state=message.translation_state, translation_language=message.translation_language)
+                   translation_state=message.translation_state, translation_language=message.translation_language,
+                   id=message.id)
 
     @property
     def translation_failed(self) -> bool:

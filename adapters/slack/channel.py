@@ -363,7 +363,10 @@ class SlackChannel:
         if case_id is None:
             return None
         if not await self.service.settle_card_post(case_id, self.name, channel, card_ts):
-            if any(ref != card_ts for _target, ref in await self.service.staff_threads(case_id, self.name)):
+            # Read again now (the outbox may have recorded the card meanwhile), and in this channel only: the
+            # case's card in a channel it was transferred out of is not this one's twin.
+            here = [ref for target, ref in await self.service.staff_threads(case_id, self.name) if target == channel]
+            if here and card_ts not in here:
                 self._spawn(self._retire_copy(channel, card_ts, case_id))
         return case_id
 
@@ -667,7 +670,9 @@ class SlackChannel:
         except Exception as error:
             log.warning("could not look up Slack user %s: %s", user, error)
             return cached[1] if cached else fallback
-        name = re.sub(r"\s+", " ", name)[:80] or "Support"
+        name = re.sub(r"\s+", " ", name)[:80]
+        if not name:
+            return fallback   # Slack knows no name: not remembered as one (a mention then reads "a colleague")
         self._names[user] = (time.monotonic() + NAME_TTL, name)
         return name
 

@@ -159,7 +159,9 @@ class SlackPoster:
             cursor = (response.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
-        return None
+        # Not found in the pages read, and more remain: not proof that it is not there. Never post blind;
+        # this attempt fails and the outbox tries again later.
+        raise RuntimeError(f"could not tell whether staff post {delivery.post_id} is already in Slack")
 
     @staticmethod
     async def _with_fallback(method, text: str, layout: list[dict], **arguments: Any):

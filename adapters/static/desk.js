@@ -37,7 +37,9 @@
   var cases = [];                 // the open cases, as the API last listed them
   var listedAt = 0;               // when (Date.now()) they were listed, for the wait clocks
   var openCase = null;            // the case shown in the conversation view
-  var openMessages = new Map();   // seq -> element, for the open case
+  var openMessages = new Map();   // message key -> element, for the open case
+  // A note shares the number of the message it follows: messages are told apart by their stored id.
+  function messageKey(m) { return m.id != null ? 'id:' + m.id : 'seq:' + m.seq + ':' + m.author; }
   var view = 'open';              // 'open' cases or the 'history' of closed ones
 
   function myStaffId() { return 'desk:' + me.toLowerCase(); }
@@ -682,17 +684,17 @@
     var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
     var added = false;
     messages.forEach(function (m) {
-      var known = openMessages.get(m.seq);
+      var known = openMessages.get(messageKey(m));
       if (known && m.author !== 'note' && known.getAttribute('data-translation') !== (m.translation_state || '')) {
         // Its translation came (or failed) since it was shown.
         var fresh = messageItem(m);
         known.parentNode.replaceChild(fresh, known);
-        openMessages.set(m.seq, fresh);
+        openMessages.set(messageKey(m), fresh);
         return;
       }
-      if (openMessages.has(m.seq)) return;
+      if (openMessages.has(messageKey(m))) return;
       var item = messageItem(m);
-      openMessages.set(m.seq, item);
+      openMessages.set(messageKey(m), item);
       var before = null;
       for (var k = 0; k < list.children.length; k++) {
         if (Number(list.children[k].getAttribute('data-seq')) > m.seq) { before = list.children[k]; break; }

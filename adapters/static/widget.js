@@ -759,7 +759,8 @@
     reconnectTimer = null;
     var socket;
     try {
-      socket = new WebSocket(WS_URL);
+      // Coming back to a chat says so: a network busy opening new chats does not keep its customers out.
+      socket = new WebSocket(WS_URL + (state.token ? '?resume=1' : ''));
     } catch (e) {
       scheduleReconnect();
       return;

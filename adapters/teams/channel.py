@@ -285,7 +285,7 @@ class TeamsChannel:
         claims = await self.auth.identify(request)    # 401 before the body is even parsed
         try:
             activity = Activity.model_validate(await request.json())
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):   # RecursionError: deeply nested JSON
             raise web.HTTPBadRequest(text='{"error": "not an Activity"}', content_type="application/json") from None
         if not activity.type or not activity.conversation or not activity.conversation.id:
             raise web.HTTPBadRequest(text='{"error": "an Activity needs a type and a conversation"}',

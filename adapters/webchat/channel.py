@@ -32,6 +32,7 @@ STATIC = Path(__file__).parent.parent / "static"
 HELLO_TIMEOUT = 10.0
 TRY_AGAIN_LATER = 1013   # WebSocket close code: the server is overloaded or refusing for now
 REFUSAL_PAUSE = 1.0      # seconds a refused connection waits for its answer (a flood slows down to our pace)
+MAX_PAUSING = 100        # refusals held in that pause at once; past that they are answered at once
 PRESENCE_SECONDS = 60    # how often a worker tells routing which customers have the chat open
 REFUSED = {"busy": "The chat is very busy; please try again in a moment.",
            "too_many_connections": "Too many chats are open from your network; please close some and try again.",
@@ -47,6 +48,7 @@ class WebChat:
         self.service = service
         self.settings = settings
         self.gate = Gate(settings.chat_limits)
+        self._pausing = 0
         self._background: set[asyncio.Task] = set()
         self._sockets: set[web.WebSocketResponse] = set()
         self._message_rates = Buckets(capacity=5.0, per_second=1.0)   # per conversation, across reconnects
@@ -112,17 +114,28 @@ class WebChat:
         if refused:
             return await self._refuse_early(refused, 5.0)
         try:
-            if self.gate.flooding(address):
+            if self.gate.flooding(address) and request.query.get("resume") != "1":
                 # An address that keeps opening chats after being refused: answer before the WebSocket
                 # handshake, and only after a pause, so that the flood costs it more than it costs us.
-                # A customer of that address coming back to a chat meanwhile retries a moment later.
-                return await self._refuse_early("rate_limited", REFUSAL_PAUSE)
+                # A customer coming back to their chat says so (`?resume=1`) and is let through to the hello,
+                # where an unknown token starting a new chat is refused as any other new chat would be.
+                if self._pausing >= MAX_PAUSING:
+                    return self._refusal("rate_limited", REFUSAL_PAUSE)   # enough held already: at once
+                self._pausing += 1
+                try:
+                    return await self._refuse_early("rate_limited", REFUSAL_PAUSE)
+                finally:
+                    self._pausing -= 1
             return await self._converse(request, address)
         finally:
             self.gate.leave(address)
 
     async def _refuse_early(self, why: str, retry_after: float) -> web.Response:
         await asyncio.sleep(REFUSAL_PAUSE)
+        return self._refusal(why, retry_after)
+
+    @staticmethod
+    def _refusal(why: str, retry_after: float) -> web.Response:
         return web.json_response(error_frame(why, REFUSED[why], retry_after=round(retry_after, 1)),
                                  status=503 if why == "busy" else 429,
                                  headers={"Retry-After": str(max(1, round(retry_after)))})

@@ -98,7 +98,7 @@ class Uploads:
             conversation_id = await self._conversation(request)
             try:
                 body = await request.json()
-            except ValueError:
+            except (ValueError, RecursionError):   # RecursionError: deeply nested JSON
                 body = None
             ids = body.get("ids") if isinstance(body, dict) else None
             if not isinstance(ids, list) or len(ids) > MAX_LINKS or not all(isinstance(i, str) for i in ids):

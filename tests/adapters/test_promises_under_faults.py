@@ -119,3 +119,23 @@ async def test_database_errors_name_no_customer_words(service):
     with pytest.raises(Exception) as failed:
         await service.store.write(store_it_again)
     assert "secret" not in str(failed.value) and "parameters hidden" in str(failed.value)
+
+
+async def test_a_desk_body_of_nested_json_is_a_clear_refusal(server, http):
+    body = "[" * 30_000 + "]" * 30_000
+    async with http.post(f"{server.url}/desk/api/cases/1/claim", data=body,
+                         headers={**DESK, "Content-Type": "application/json"}) as response:
+        assert response.status == 400
+
+
+async def test_an_acknowledged_message_whose_answer_failed_is_answered_by_the_sweep(service):
+    from datetime import timedelta
+
+    now = [service.clock()]
+    service.clock = lambda: now[0]
+    chat = await service.start_conversation()
+    await service.receive(chat.conversation_id, "How many bags can I bring?")   # acked; the answer never ran
+    assert await service.answer_leftovers(older_than_seconds=30) == 0              # too fresh: maybe in flight
+    now[0] += timedelta(seconds=31)
+    assert await service.answer_leftovers(older_than_seconds=30) == 1
+    assert [m.author for m in await service.messages_after(chat.conversation_id, 0)] == ["customer", "bot"]

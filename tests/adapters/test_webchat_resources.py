@@ -17,10 +17,13 @@ from adapters.logs import RepeatFilter
 from tests.chat_client import ChatClient
 from tests.servers import running_server
 
+CHAT_WORK = ("Conversation.", "WebChat.", "RequestHandler.")
+
 
 def chat_tasks() -> list[asyncio.Task]:
-    """Tasks that belong to chat sockets (their handlers and anything they started)."""
-    return [task for task in asyncio.all_tasks() if not task.done() and "webchat" in repr(task.get_coro())]
+    """Tasks that belong to chat sockets: the server's connection handlers, the sockets' own work."""
+    return [task for task in asyncio.all_tasks()
+            if not task.done() and getattr(task.get_coro(), "__qualname__", "").startswith(CHAT_WORK)]
 
 
 async def eventually(check, timeout: float = 10.0):
@@ -182,3 +185,29 @@ def test_a_repeated_error_is_logged_a_few_times_then_counted_not_repeated():
     assert repeat.filter(other)
     routine = [logger.makeRecord(logger.name, logging.INFO, __file__, 3, "answered %s", (i,), None) for i in range(50)]
     assert all(repeat.filter(record) for record in routine)   # only trouble is counted instead of written
+
+
+async def test_the_handler_count_sees_a_socket_that_is_still_open(unlimited_server, http):
+    """The count the test above relies on can fail: an open chat socket shows in it."""
+    client = ChatClient(http, unlimited_server.ws_url)
+    await client.connect()
+    await eventually(lambda: chat_tasks())
+    await client.close()
+    await eventually(lambda: not chat_tasks())
+
+
+async def test_a_customer_coming_back_is_let_in_while_their_network_floods_new_chats(limited_server, http):
+    ws, first = await hello_from(http, limited_server, "203.0.113.10")
+    await ws.close()
+    for _ in range(2):
+        await hello_from(http, limited_server, "203.0.113.10")
+    for _ in range(10):
+        await hello_from(http, limited_server, "203.0.113.10")       # refused: the network now floods
+    with pytest.raises(aiohttp.WSServerHandshakeError):
+        await http.ws_connect(limited_server.ws_url + "/chat/ws", headers={"X-Forwarded-For": "203.0.113.10"})
+    back = await http.ws_connect(limited_server.ws_url + "/chat/ws?resume=1",
+                                 headers={"X-Forwarded-For": "203.0.113.10"})
+    await back.send_json({"type": "hello", "token": first["token"]})
+    welcome = json.loads((await back.receive()).data)
+    assert welcome["type"] == "welcome" and welcome["conversation"] == first["conversation"]
+    await back.close()

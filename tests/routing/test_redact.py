@@ -46,6 +46,18 @@ def test_other_numbers_are_left_alone(typed):
      "[card ending 1111]"),                                            # Arabic-Indic digits
     ("mi tarjeta: 5500 0000 0000 0004.", "mi tarjeta: [card ending 0004]."),
     ("visa 4012888888881881, exp 11/27", "visa [card ending 1881], exp 11/27"),
+    ("\uff14\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11",
+     "[card ending 1111]"),                                            # fullwidth digits and hyphens
+    ("4111\u200b1111\u200b1111\u200b1111", "[card ending 1111]"),      # zero-width spaces (pasted)
+    ("4111\u00ad1111\u00ad1111\u00ad1111", "[card ending 1111]"),      # soft hyphens
+    ("4111\u00b71111\u00b71111\u00b71111", "[card ending 1111]"),      # middle dots
+    ("4111 \u2022 1111 \u2022 1111 \u2022 1111", "[card ending 1111]"),  # bullets
+    ("4111*1111*1111*1111", "[card ending 1111]"),
+    ("4111:1111:1111:1111", "[card ending 1111]"),
+    ("4111|1111|1111|1111", "[card ending 1111]"),
+    ("4111\u20151111\u20151111\u20151111", "[card ending 1111]"),      # horizontal bars
+    ("4111    1111    1111    1111", "[card ending 1111]"),            # four spaces
+    ("card:+4111 1111 1111 1111", "card:+[card ending 1111]"),
 ])
 def test_card_numbers_are_masked_however_they_are_written(typed, stored):
     assert mask_card_numbers(typed) == stored
