@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from bot.decision import CustomerProfile, Decision
 from bot.status_lines import status_line
-from routing import conversations
+from routing import conversations, feedback
 from routing.config import OperatorConfig, TeamConfig
 from routing.lifecycle import CaseMove, IllegalMove, next_state
 from routing.models import Author, Case, CaseEvent, CaseState, Claim, DemoAccount, StaffPost
@@ -71,6 +71,7 @@ class Moved:
     """A case after a staff move, and the status line the customer got."""
     case: CaseView
     line: MessageView
+    rating_asked: bool = False    # resolved: the customer is asked to rate it (routing/feedback.py)
 
 
 class CaseBook:
@@ -100,7 +101,7 @@ class CaseBook:
         known_teams = {team.id for team in self.operator.teams}
         self.move(session, case, CaseMove.HAND_OVER, reason=decision.reason, summary=decision.summary,
                   team=decision.team if decision.team in known_teams else self.operator.fallback_team,
-                  handed_over_at=self.clock())
+                  handed_over_at=self.clock(), handover_sentiment=decision.sentiment)
         actions = json.loads(case.actions)
         for tool in decision.tools:
             actions.append(self._run_tool(session, tool.name, profile))
@@ -175,12 +176,13 @@ class CaseBook:
         case = self.get(session, case_id)
         self.require_holder(case, staff, "resolve")
         now = self.clock()
-        self.move(session, case, move, closed_at=now)
+        self.move(session, case, move, closed_at=now, closing_sentiment=feedback.closing_sentiment(session, case))
         self._release_claims(session, case_id, move.value, now)
         self.event(session, case.id, "resolved" if move is CaseMove.RESOLVE else "abandoned", staff, {})
         line = self._line(session, case, status_line("resolved", case.language, name=staff.name))
         self.queue_to_threads(session, case.id, "card_update")
-        return Moved(self.view(session, case), line)
+        asked = move is CaseMove.RESOLVE and feedback.offer_rating(session, case, self.operator.feedback.rating, now)
+        return Moved(self.view(session, case), line, asked)
 
     def transfer(self, session: Session, case_id: int, team_id: str, staff: StaffMember) -> Moved:
         if team_id not in {team.id for team in self.operator.teams}:

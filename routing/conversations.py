@@ -63,6 +63,7 @@ class Opened:
     agent_name: str | None
     customer_name: str | None
     customer_external_id: str | None
+    rating_case: int | None = None   # the last case, resolved by people, whose rating is still asked for
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,15 @@ def resume(sql: Raw, token_hash: str, now: datetime) -> Opened | None:
         return None
     conversation_id, last_seq, name, external_id = row
     sql.run("UPDATE conversation SET last_seen_at = :now WHERE id = :id", now=sql.stamp(now), id=conversation_id)
-    # The open case, or else the last one, so a customer coming back sees "resolved".
-    case = sql.one('SELECT state, claimed_by_name FROM "case" WHERE conversation_id = :id '
-                   "ORDER BY state IN ('bot', 'waiting', 'claimed') DESC, id DESC LIMIT 1", id=conversation_id)
+    # The open case, or else the last one, so a customer coming back sees "resolved" (and, in the same
+    # statement, whether we still wait for their rating of it).
+    case = sql.one('SELECT state, claimed_by_name, id, (SELECT count(*) FROM caserating WHERE caserating.case_id = '
+                   '"case".id AND caserating.score IS NULL AND caserating.dismissed = false) FROM "case" '
+                   "WHERE conversation_id = :id ORDER BY state IN ('bot', 'waiting', 'claimed') DESC, id DESC LIMIT 1",
+                   id=conversation_id)
+    rating_case = case[2] if case and case[0] == CaseState.RESOLVED.value and case[3] else None
     return Opened(conversation_id, last_seq, case[0] if case else CaseState.BOT.value, case[1] if case else None,
-                  name, external_id)
+                  name, external_id, rating_case)
 
 
 def _customer_for(sql: Raw, identity: Identity | None, now: datetime) -> tuple[int, str | None]:
@@ -177,19 +182,19 @@ def open_case(sql: Raw, conversation_id: str, now: datetime) -> int:
 def append(sql: Raw, conversation_id: str, author: Author, text: str, now: datetime, *,
            case_id: int | None, agent_name: str, seq: int | None = None, client_id: str | None = None,
            handled: bool = True, author_id: str | None = None, author_name: str | None = None,
-           language: str | None = None) -> tuple[int, MessageView]:
+           language: str | None = None, topic: str | None = None) -> tuple[int, MessageView]:
     """Insert a message (taking the next number unless given); returns its id and how it is shown."""
     seq = seq if seq is not None else take_seq(sql, conversation_id)
     message_id = sql.value(
         "INSERT INTO message (conversation_id, seq, case_id, author, author_id, author_name, text, client_id, "
-        "handled, language, created_at) VALUES (:conversation, :seq, :case, :author, :author_id, :author_name, "
-        ":text, :client_id, :handled, :language, :now) RETURNING id",
+        "handled, language, topic, created_at) VALUES (:conversation, :seq, :case, :author, :author_id, "
+        ":author_name, :text, :client_id, :handled, :language, :topic, :now) RETURNING id",
         conversation=conversation_id, seq=seq, case=case_id, author=author.value, author_id=author_id,
-        author_name=author_name, text=text, client_id=client_id, handled=handled, language=language,
+        author_name=author_name, text=text, client_id=client_id, handled=handled, language=language, topic=topic,
         now=sql.stamp(now))
     name = author_name or (agent_name if author is Author.BOT else None)
     return message_id, MessageView(seq, author.value, name, text, now, None,
-                                   client_id if author is Author.CUSTOMER else None)
+                                   client_id if author is Author.CUSTOMER else None, topic)
 
 
 def receive(sql: Raw, conversation_id: str, text: str, client_id: str | None, now: datetime) -> Stored:
@@ -287,8 +292,10 @@ def remember(sql: Raw, pending: Pending, decision: Decision) -> None:
     sql.run("UPDATE message SET language = :language WHERE id = :id", language=decision.language,
             id=pending.message_id)
     signals = sorted(set(pending.case_signals) | {signal.name for signal in decision.signals})
-    sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, signals = :signals '
-            "WHERE id = :id", language=decision.language, topic=decision.topic or pending.case_topic,
+    # The first turn's sentiment is kept beside the latest (the stats' "how the mood changed"), in the same
+    # statement: nothing more for the message path to pay.
+    sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, '
+            "first_sentiment = coalesce(first_sentiment, :sentiment), signals = :signals WHERE id = :id", language=decision.language, topic=decision.topic or pending.case_topic,
             sentiment=decision.sentiment, signals=json.dumps(signals), id=pending.case_id)
 
 

@@ -41,6 +41,9 @@ class Customer(SQLModel, table=True):
     tier: str | None = None
     account_id: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # When this customer was last asked for feedback: the operator's cool-downs (routing/feedback.py).
+    answers_asked_at: datetime | None = None         # "Did this help?" under an answer
+    rating_asked_at: datetime | None = None          # a 1-5 rating after a resolved hand-over
 
 
 class Conversation(SQLModel, table=True):
@@ -59,6 +62,7 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq", name="uq_message_seq"),
         UniqueConstraint("conversation_id", "client_id", name="uq_message_client_id"),
+        Index("ix_message_case_author", "case_id", "author"),   # messages per case, for the stats
     )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
@@ -69,6 +73,7 @@ class Message(SQLModel, table=True):
     author_name: str | None = None
     text: str = Field(sa_column=Column(Text, nullable=False))
     language: str | None = None
+    topic: str | None = None                          # Llamita's answers: the knowledge topic it answered from
     translation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     client_id: str | None = None                      # the sender's id for the message; a resend is stored once
     handled: bool = True                              # customer messages: False until Llamita or routing acted on it
@@ -76,7 +81,8 @@ class Message(SQLModel, table=True):
 
 
 class Case(SQLModel, table=True):
-    __table_args__ = (Index("ix_case_state_team", "state", "team"),)
+    __table_args__ = (Index("ix_case_state_team", "state", "team"),
+                      Index("ix_case_opened_at", "opened_at"))      # the stats' period
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
     state: str = CaseState.BOT.value
@@ -84,7 +90,10 @@ class Case(SQLModel, table=True):
     team: str | None = None
     topic: str | None = None
     language: str | None = None
-    sentiment: float = 0.0
+    sentiment: float = 0.0                           # the customer's latest turn Llamita decided on
+    first_sentiment: float | None = None              # the first one (stats: how the mood changed)
+    handover_sentiment: float | None = None           # at the hand-over
+    closing_sentiment: float | None = None            # the customer's last words with people, scored at the close
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     signals: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))   # JSON list
     actions: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))   # JSON list
@@ -116,6 +125,44 @@ class CaseEvent(SQLModel, table=True):
     actor: str | None = None
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))    # JSON object
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AnswerFeedback(SQLModel, table=True):
+    """A customer's "Did this help?" on one of Llamita's answers (the latest click counts)."""
+    __tablename__ = "answerfeedback"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_answerfeedback_message"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversation.id")
+    seq: int                                          # the answer's number in the conversation
+    message_id: int = Field(foreign_key="message.id")
+    case_id: int = Field(foreign_key="case.id", index=True)
+    topic: str | None = None                          # what the answer was about
+    helpful: bool
+    at: datetime = Field(default_factory=utcnow)
+
+
+class CaseRating(SQLModel, table=True):
+    """The customer's 1-5 rating of a case people resolved: asked (score None) until answered or dismissed."""
+    __tablename__ = "caserating"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True)
+    score: int | None = None
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    asked_at: datetime = Field(default_factory=utcnow)
+    rated_at: datetime | None = None
+    dismissed: bool = False
+
+
+class TrainingNote(SQLModel, table=True):
+    """What a staff member wants the people who train Llamita to know about a case."""
+    __tablename__ = "trainingnote"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    author_id: str                                    # "slack:U123", "desk:ana", "teams:<object id>"
+    author_name: str
+    channel: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
 
 
 class StaffPost(SQLModel, table=True):

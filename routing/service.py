@@ -39,6 +39,7 @@ from routing.channels import StaffChannel
 from routing.config import OperatorConfig, TeamConfig
 from routing.conversations import Identity, Pending
 from routing.hub import STAFF_TOPIC, Hub, conversation_topic
+from routing.learning import Learning
 from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
 from routing.models import Author, CaseState, StaffPost, StaffThread, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
@@ -62,6 +63,7 @@ class ChatSession:
     agent_name: str | None
     customer_name: str | None
     customer_external_id: str | None = None   # the website's id, when the customer signed in
+    rating_case: int | None = None            # a resolved case whose rating we still ask for
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ class RoutingService:
         self.views = CaseViews(operator.agent_name, {team.id: team.name for team in operator.teams},
                                operator.staff_languages)
         self.cases = CaseBook(operator, self._targets, lambda: self.clock(), self.views.one)
+        # Supervisors' report, customers' feedback, trainers' notes and export (routing/learning.py).
+        self.learning = Learning(store, operator, lambda: self.clock())
         # In-process only (one worker's sockets); across workers the conditional updates decide.
         self._conversation_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
@@ -152,7 +156,7 @@ class RoutingService:
         if opened is None:
             return None
         return ChatSession(opened.conversation_id, None, opened.last_seq, opened.state, opened.agent_name,
-                           opened.customer_name, opened.customer_external_id)
+                           opened.customer_name, opened.customer_external_id, opened.rating_case)
 
     async def receive(self, conversation_id: str, text: str, client_id: str | None = None) -> Receipt:
         """Store a customer message (once, whatever the retries). Returns when it is durable."""
@@ -228,7 +232,9 @@ class RoutingService:
             reply = conversations.append(sql, pending.conversation_id, Author.BOT, decision.reply, self.clock(),
                                          case_id=pending.case_id,
                                          language=decision.reply_language or decision.language,
-                                         agent_name=self.operator.agent_name)[1]
+                                         agent_name=self.operator.agent_name,
+                                         # an answer from the knowledge base: what customers rate ("Did this help?")
+                                         topic=decision.topic if decision.action is Action.ANSWER else None)[1]
         except CaseChanged:
             # Someone moved the case meanwhile: the people who have it see the message instead.
             conversations.queue_to_threads(sql, pending.case_id, "message", pending.message_id, self.clock())
@@ -373,8 +379,10 @@ class RoutingService:
     async def resolve(self, case_id: int, staff: StaffMember) -> CaseView:
         moved = await self.store.write(self.cases.close, case_id, staff, CaseMove.RESOLVE)
         self.outbox_ready.set()
-        await self._announce(moved.case.conversation_id, moved.line, to_staff=True, case_id=case_id,
-                             status={"state": moved.case.state, "agent": staff.name})
+        status = {"state": moved.case.state, "agent": staff.name}
+        if moved.rating_asked:
+            status["rating"] = {"case": case_id}    # the widget asks for a 1-5 rating (docs/webchat-protocol.md)
+        await self._announce(moved.case.conversation_id, moved.line, to_staff=True, case_id=case_id, status=status)
         return moved.case
 
     async def transfer(self, case_id: int, team_id: str, staff: StaffMember) -> CaseView:

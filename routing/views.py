@@ -25,22 +25,25 @@ class MessageView:
     at: datetime
     translation: str | None = None
     client_id: str | None = None     # the sender's own id for the message, so a sender can match its echo
+    topic: str | None = None         # Llamita's answers: the knowledge topic (the chat asks "Did this help?")
 
     def to_event(self) -> dict:
         """As a live event carries it (JSON), so a socket can show it without reading it back."""
         return {"seq": self.seq, "author": self.author, "name": self.name, "text": self.text,
-                "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id}
+                "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id,
+                "topic": self.topic}
 
     @classmethod
     def from_event(cls, data: dict) -> "MessageView":
         return cls(int(data["seq"]), data["author"], data.get("name"), data["text"],
-                   datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"))
+                   datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"),
+                   data.get("topic"))
 
     @classmethod
     def of(cls, message: Message, agent_name: str) -> "MessageView":
         name = message.author_name or (agent_name if message.author == Author.BOT else None)
         return cls(message.seq, message.author, name, message.text, message.created_at, message.translation,
-                   message.client_id if message.author == Author.CUSTOMER else None)
+                   message.client_id if message.author == Author.CUSTOMER else None, message.topic)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from adapters.webchat.frames import MAX_FRAME_BYTES, BadFrame, error_frame, pars
 from adapters.webchat.limits import Buckets, Gate, RateLimit
 from routing.config import Settings
 from routing.demo_store import demo_accounts
+from routing.feedback import MAX_COMMENT_CHARS
 from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService
 
 log = logging.getLogger(__name__)
@@ -162,13 +163,16 @@ class WebChat:
             chat = await self.service.start_conversation(identity)
         last_seq = hello.get("last_seq")
         delivered = last_seq if isinstance(last_seq, int) and 0 <= last_seq <= chat.last_seq else 0
-        await ws.send_json({
+        welcome = {
             "type": "welcome", "conversation": chat.conversation_id, "token": chat.token,
             "state": chat.state, "agent": chat.agent_name, "last_seq": chat.last_seq,
             "customer": chat.customer_name, "agent_name": self.service.operator.agent_name,
             "identity": "verified" if identity else ("rejected" if identity_token else "anonymous"),
-            "limits": {"max_chars": MAX_MESSAGE_CHARS},
-        })
+            "limits": {"max_chars": MAX_MESSAGE_CHARS, "max_comment_chars": MAX_COMMENT_CHARS},
+        }
+        if chat.rating_case is not None:
+            welcome["rating"] = {"case": chat.rating_case}   # still waiting for the customer's rating
+        await ws.send_json(welcome)
         return chat, delivered
 
     def rate_limit(self, conversation_id: str) -> RateLimit:

@@ -9,9 +9,7 @@ import routing.models  # noqa: F401  (registers every table)
 
 
 async def test_the_migrated_schema_matches_the_models(store):
-    async with store.engine.connect() as connection:
-        differences = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), SQLModel.metadata))
+    def differences(session) -> list:
+        return compare_metadata(MigrationContext.configure(session.connection()), SQLModel.metadata)
 
-    assert differences == []
-
+    assert await store.read(differences) == []
