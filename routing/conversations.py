@@ -295,8 +295,8 @@ def remember(sql: Raw, pending: Pending, decision: Decision) -> None:
     # The first turn's sentiment is kept beside the latest (the stats' "how the mood changed"), in the same
     # statement: nothing more for the message path to pay.
     sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, '
-            "first_sentiment = coalesce(first_sentiment, :sentiment), signals = :signals WHERE id = :id", language=decision.language, topic=decision.topic or pending.case_topic,
-            sentiment=decision.sentiment, signals=json.dumps(signals), id=pending.case_id)
+            "first_sentiment = coalesce(first_sentiment, :sentiment), signals = :signals WHERE id = :id",
+            language=decision.language, topic=decision.topic or pending.case_topic, sentiment=decision.sentiment, signals=json.dumps(signals), id=pending.case_id)
 
 
 def record_model_usage(sql: Raw, pending: Pending, usage: ModelUsage, now: datetime) -> None:
