@@ -296,7 +296,8 @@ def remember(sql: Raw, pending: Pending, decision: Decision) -> None:
     # statement: nothing more for the message path to pay.
     sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, '
             "first_sentiment = coalesce(first_sentiment, :sentiment), signals = :signals WHERE id = :id",
-            language=decision.language, topic=decision.topic or pending.case_topic, sentiment=decision.sentiment, signals=json.dumps(signals), id=pending.case_id)
+            language=decision.language, topic=decision.topic or pending.case_topic, sentiment=decision.sentiment,
+            signals=json.dumps(signals), id=pending.case_id)
 
 
 def record_model_usage(sql: Raw, pending: Pending, usage: ModelUsage, now: datetime) -> None:
