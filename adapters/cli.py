@@ -129,7 +129,6 @@ def triage_command(args: argparse.Namespace) -> int:
 
 async def _with_service(settings, work):
     """Run `work(service)` against the configured database (migrated first, as `llamita serve` does)."""
-    from bot.offline import OfflineBrain
     from routing.hub import LocalHub
     from routing.service import RoutingService
     from routing.store import Store
