@@ -47,6 +47,7 @@ class WebChat:
         self._background: set[asyncio.Task] = set()
         self._sockets: set[web.WebSocketResponse] = set()
         self._message_rates = Buckets(capacity=5.0, per_second=1.0)   # per conversation, across reconnects
+        self._feedback_rates = Buckets(capacity=10.0, per_second=1.0)  # thumbs and ratings: apart from messages
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/", self.demo_page)
@@ -178,6 +179,10 @@ class WebChat:
     def rate_limit(self, conversation_id: str) -> RateLimit:
         """Per conversation, not per socket, so reconnecting does not reset it."""
         return self._message_rates.of(conversation_id)
+
+    def feedback_rate_limit(self, conversation_id: str) -> RateLimit:
+        """Feedback frames have their own bucket: a customer changing a thumb twice must not delay a message."""
+        return self._feedback_rates.of(conversation_id)
 
     def run_in_background(self, coroutine) -> None:
         # Llamita's reply must not die with the socket: the message is stored and must be answered.
