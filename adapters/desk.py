@@ -21,6 +21,7 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from adapters.desk_stats import DeskStats
 from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.hub import STAFF_TOPIC
@@ -89,6 +90,7 @@ class Desk:
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/messages", self.reply)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/resolve", self.resolve)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/transfer", self.transfer)
+        DeskStats(self).mount(app)   # the stats page and the trainers' notes (adapters/desk_stats.py)
 
     def _authorised(self, request: web.Request) -> bool:
         given = request.cookies.get(COOKIE, "")
