@@ -4,7 +4,8 @@ shows them. `summary_lines` is the ten-second read (Slack, Teams); `sections` th
 """
 from __future__ import annotations
 
-from routing.report import Change, Line, Report, Share, Spread
+from routing.config import OperatorConfig
+from routing.report import PERIODS, Change, Line, Report, Share, Spread
 
 USAGE = "Usage: /llamita stats [today|7d|30d] [team]  (e.g. /llamita stats 7d compliance)"
 
@@ -154,3 +155,29 @@ def table(report: Report) -> str:
     for note in report.notes:
         out += ["", f"Note: {note}"]
     return "\n".join(out)
+
+
+def parse_stats(words: list[str], team_ids: dict[str, str]) -> tuple[str, str | None]:
+    """(period, team id) from the words after `stats`; ValueError for anything else. `team_ids` maps
+    lower-case team ids and names to ids ("compliance", "customer engagement")."""
+    period, team = None, None
+    rest = " ".join(words).lower()
+    for name, team_id in sorted(team_ids.items(), key=lambda item: -len(item[0])):
+        if f" {name} " in f" {rest} ":
+            team, rest = team_id, f" {rest} ".replace(f" {name} ", " ", 1).strip()
+            break
+    for word in rest.split():
+        if word in PERIODS and period is None:
+            period = word
+        else:
+            raise ValueError(f"not a period or a team: {word!r}")
+    return period or "7d", team
+
+
+def team_ids(operator: OperatorConfig) -> dict[str, str]:
+    """Lower-case team ids and names -> ids, for `parse_stats`."""
+    names = {}
+    for team in operator.teams:
+        names[team.id.lower()] = team.id
+        names[" ".join(team.name.lower().split())] = team.id
+    return names

@@ -22,7 +22,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from adapters.charts import chart_png
-from adapters.report_text import USAGE, helpful, mood, rating, share, spread_time, title, top
+from adapters.report_text import USAGE, helpful, mood, parse_stats, rating, share, spread_time, team_ids, title, top
 from adapters.slack.text import mrkdwn_literal, plain
 from routing.cases import MAX_CASE_ID
 from routing.report import PERIODS, Report
@@ -39,23 +39,6 @@ NOTE_VIEW = "llamita_training_note_view"
 NOTE_BLOCK, NOTE_INPUT = "note", "text"
 CHART_SECONDS = 15.0          # drawing and uploading the chart, at most; then the text goes alone
 NOTE_USAGE = "Usage: /llamita note <case id> <what the trainers should know>"
-
-
-def parse_stats(words: list[str], team_ids: dict[str, str]) -> tuple[str, str | None]:
-    """(period, team id) from the words after `stats`; ValueError for anything else. `team_ids` maps
-    lower-case team ids and names to ids ("compliance", "customer engagement")."""
-    period, team = None, None
-    rest = " ".join(words).lower()
-    for name, team_id in sorted(team_ids.items(), key=lambda item: -len(item[0])):
-        if f" {name} " in f" {rest} ":
-            team, rest = team_id, f" {rest} ".replace(f" {name} ", " ", 1).strip()
-            break
-    for word in rest.split():
-        if word in PERIODS and period is None:
-            period = word
-        else:
-            raise ValueError(f"not a period or a team: {word!r}")
-    return period or "7d", team
 
 
 def report_blocks(report: Report, file_id: str | None = None) -> tuple[str, list[dict]]:
@@ -108,13 +91,6 @@ class SlackStats:
         words = (command.get("text") or "").split()
         return bool(words) and words[0].lower() in ("stats", "note")
 
-    def _team_ids(self) -> dict[str, str]:
-        names = {}
-        for team in self.service.operator.teams:
-            names[team.id.lower()] = team.id
-            names[" ".join(team.name.lower().split())] = team.id
-        return names
-
     # ---------------------------------------------------------------- /llamita stats and note
 
     async def _on_command(self, ack, command: dict, respond) -> None:
@@ -123,7 +99,7 @@ class SlackStats:
             await self._note_command(ack, command, words[1:], respond)
             return
         try:
-            period, team = parse_stats(words[1:], self._team_ids())
+            period, team = parse_stats(words[1:], team_ids(self.service.operator))
         except ValueError:
             await ack(response_type="ephemeral", text=USAGE)
             return

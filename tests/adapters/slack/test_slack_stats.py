@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from adapters.slack.stats import NOTE_SHORTCUT, NOTE_VIEW, parse_stats
+from adapters.report_text import parse_stats
+from adapters.slack.stats import NOTE_SHORTCUT, NOTE_VIEW
 from tests.adapters.slack.conftest import ANA, BRUNO, COMPLIANCE
 from tests.adapters.slack.helpers import Customer, hand_over
 
