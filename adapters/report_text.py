@@ -122,7 +122,8 @@ def sections(report: Report) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Topics abandoned", breakdown(report.topics_unresolved)),
         ("Topics with unhelpful answers", breakdown(
             report.feedback_topics, lambda line: f"{line.extra:g} not helpful, {percent(line.value)}")),
-        ("Answers found unhelpful", [(answer.excerpt, f"{answer.unhelpful} of {answer.n}")
+        ("Answers found unhelpful", [(f"[{answer.language or '?'}] {answer.excerpt}",
+                                      f"{answer.unhelpful} of {answer.n}")
                                      for answer in report.unhelpful_answers] or [("—", "none")]),
         ("Satisfaction", [("Ratings", rating(report))]
          + [(f"{'★' * score}", str(count)) for score, count in sorted(report.rating_counts.items())]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col
 
 from bot.decision import CustomerProfile, Decision
@@ -135,7 +135,8 @@ class CaseBook:
         try:
             if mine or not claimable:
                 raise CaseChanged(case.state, CaseMove.CLAIM)
-            self.move(session, case, CaseMove.CLAIM, claimed_by=staff.id, claimed_by_name=staff.name, claimed_at=now)
+            self.move(session, case, CaseMove.CLAIM, claimed_by=staff.id, claimed_by_name=staff.name, claimed_at=now,
+                      first_claimed_at=func.coalesce(Case.first_claimed_at, now))
         except CaseChanged:
             session.refresh(case)   # nothing was written: see who has it now
             # Claiming what you already hold (a double click, a retry) is a success, not a conflict.
@@ -176,7 +177,8 @@ class CaseBook:
         case = self.get(session, case_id)
         self.require_holder(case, staff, "resolve")
         now = self.clock()
-        self.move(session, case, move, closed_at=now, closing_sentiment=feedback.closing_sentiment(session, case))
+        self.move(session, case, move, closed_at=now, closing_sentiment=feedback.closing_sentiment(session, case),
+                  messages=feedback.messages_of(session, case.id))
         self._release_claims(session, case_id, move.value, now)
         self.event(session, case.id, "resolved" if move is CaseMove.RESOLVE else "abandoned", staff, {})
         line = self._line(session, case, status_line("resolved", case.language, name=staff.name))

@@ -292,10 +292,12 @@ def remember(sql: Raw, pending: Pending, decision: Decision) -> None:
     sql.run("UPDATE message SET language = :language WHERE id = :id", language=decision.language,
             id=pending.message_id)
     signals = sorted(set(pending.case_signals) | {signal.name for signal in decision.signals})
-    # The first turn's sentiment is kept beside the latest (the stats' "how the mood changed"), in the same
+    # The first turn's sentiment is kept beside the latest, and the message count grows by the customer's
+    # message and this answer (the stats: how the mood changed, messages until resolved), in the same
     # statement: nothing more for the message path to pay.
     sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, '
-            "first_sentiment = coalesce(first_sentiment, :sentiment), signals = :signals WHERE id = :id",
+            "first_sentiment = coalesce(first_sentiment, :sentiment), messages = messages + 2, signals = :signals "
+            "WHERE id = :id",
             language=decision.language, topic=decision.topic or pending.case_topic, sentiment=decision.sentiment,
             signals=json.dumps(signals), id=pending.case_id)
 

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from bot.sentiment import sentiment_of
@@ -21,6 +21,7 @@ from routing.config import AnswerFeedbackSettings, RatingSettings
 from routing.models import AnswerFeedback, Author, Case, CaseRating, CaseState, Conversation, Customer, Message
 
 MAX_COMMENT_CHARS = 1000
+SEEN = (Author.CUSTOMER.value, Author.BOT.value, Author.STAFF.value)
 
 
 class FeedbackRefused(ValueError):
@@ -81,6 +82,12 @@ def closing_sentiment(session: Session, case: Case) -> float | None:
     return sentiment_of(text) if text else None
 
 
+def messages_of(session: Session, case_id: int) -> int:
+    """The messages the customer saw exchanged in a case (theirs, Llamita's, staff's; not status lines)."""
+    return session.execute(select(func.count()).select_from(Message).where(
+        Message.case_id == case_id, Message.author.in_(SEEN))).scalar_one()
+
+
 def offer_rating(session: Session, case: Case, settings: RatingSettings, now: datetime) -> bool:
     """A case people resolved: ask its customer for a rating, unless sampled out or asked recently."""
     if case.handed_over_at is None:
@@ -109,7 +116,7 @@ def record_answer_feedback(session: Session, conversation_id: str, seq: int, hel
         stored.helpful, stored.at = helpful, now
         return Saved("answer", seq, changed)
     session.add(AnswerFeedback(conversation_id=conversation_id, seq=seq, message_id=answer.id, case_id=answer.case_id,
-                               topic=answer.topic, helpful=helpful, at=now))
+                               topic=answer.topic, language=answer.language, helpful=helpful, at=now))
     return Saved("answer", seq, True)
 
 

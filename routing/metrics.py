@@ -1,13 +1,13 @@
-"""The supervisors' figures as SQL aggregates over what is stored (cases, their claims, messages,
-feedback, ratings, trainers' notes, llmusage), for any period, team and language.
+"""The supervisors' figures as SQL aggregates over what is stored (cases, feedback, ratings, trainers'
+notes, llmusage), for any period, team and language.
 
-A handful of queries, each one pass over the period's cases through `ix_case_opened_at`: a "cube"
-of case counts by (reason, team, topic, language, state, handed over, claimed) that Python rolls up
-into every breakdown; the hand-over durations (seconds computed in SQL); a histogram of messages per
-case (an index-only count through `ix_message_case_author`, so the median is exact without fetching
-every case); the mood; ratings and "Did this help?" by their small tables. Nothing is cached: the
-report is always what the database says now. Written for both SQLite and PostgreSQL on the driver's
-connection (Raw), as the message path is: a report reads tens of thousands of rows.
+A few queries, each one pass over the period's cases (`ix_case_opened_at` for a short period): a "cube"
+of case counts by (reason, team, topic, state, handed over, claimed), which Python rolls up into every
+breakdown; the mood in one row of averages; the hand-over durations (seconds computed in SQL, medians
+exact); the messages per case as a histogram (the count each case carries, so no message is read);
+ratings and "Did this help?" through their small tables. Nothing is cached: the report is what the database says
+now. Written for SQLite and PostgreSQL alike on the driver's connection (Raw), as the message path is.
+bench/stats_report.py times it over 100,000 conversations.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class Metrics:
 
     def report(self, sql: Raw, period: Period, team: str | None, language: str | None, now: datetime) -> Report:
         q = _Query(sql, period, language)
-        cube = q.cube()
+        cube, moods, messages, durations = q.cases(team)
         mine = [row for row in cube if team is None or row.team == team]
         conversations = sum(row.n for row in cube)
         handed = [row for row in mine if row.handed]
@@ -73,7 +73,6 @@ class Metrics:
             (Line(topic or "", topic_label(topic), n, handed_on / n) for topic, (n, handed_on) in topic_totals.items()
              if topic is not None), key=lambda line: (-line.n, line.key))
 
-        durations = q.durations(team)
         claims = [claim for _, _, claim, _ in durations if claim is not None]
         resolves = [(reason, seconds) for reason, state, _, seconds in durations
                     if state == "resolved" and seconds is not None]
@@ -84,7 +83,6 @@ class Metrics:
             (Line(reason, REASON_LABELS.get(reason, reason), len(values), Spread.of(values).median)
              for reason, values in by_reason.items()), key=lambda line: (-line.n, line.key))
 
-        messages = q.messages_per_case(team)
         ratings = q.ratings(team)
         asked = sum(n for _, _, n in ratings)
         scored = [(lang, score, n) for lang, score, n in ratings if score is not None]
@@ -100,19 +98,25 @@ class Metrics:
         low = self.operator.training.low_rating
 
         feedback = q.answer_feedback(team)
-        helpful_yes = sum(n for _, ok, n in feedback if ok)
-        helpful_all = sum(n for _, _, n in feedback)
+        helpful_all = sum(n for _, _, _, n, _ in feedback)
+        helpful_yes = helpful_all - sum(down for _, _, down, _, _ in feedback)
         per_topic: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-        for topic, ok, n in feedback:
+        for topic, _, down, n, _ in feedback:
             per_topic[topic][0] += n
-            per_topic[topic][1] += 0 if ok else n
+            per_topic[topic][1] += down
         feedback_topics = sorted((Line(topic or "", topic_label(topic), n, down / n, down)
                                   for topic, (n, down) in per_topic.items() if down),
                                  key=lambda line: (-(line.extra or 0), -line.n, line.key))[:TOP]
 
-        flags = q.flags(team, low, firm)
+        side = q.side_flags(team)
+        flags = {"handed_over": handed_n, "abandoned": count(abandoned),
+                 "bad_rating": sum(n for _, score, n in scored if score <= low),
+                 "unhelpful_answer": side["unhelpful_answer"], "insisted_after_no": count(insisted),
+                 "noted": side["noted"]}
+        flagged_total = count(mine, lambda row: row.handed or row.state == "abandoned") + \
+            side["unhelpful_answer_kept"] + side["noted_kept"] - side["both_kept"]
         flagged_by_reason = [Line(reason, FLAG_LABELS[reason], n, n / conversations if conversations else None)
-                             for reason, n in flags.items() if reason != "total" and n]
+                             for reason, n in flags.items() if n]
         model = q.model_usage(team)
         team_scope = team is not None
         return Report(
@@ -133,11 +137,11 @@ class Metrics:
             abandoned_with_person=Share(count(handed, lambda row: row.state == "abandoned" and row.claimed), handed_n),
             time_to_claim=Spread.of(claims),
             time_to_resolve=Spread.of([seconds for _, seconds in resolves]),
-            **q.sentiment(team),
+            **moods,
             topics_handed_over=lines(handed, lambda row: row.topic, topic_label, handed_n, TOP),
             topics_unresolved=lines(abandoned, lambda row: row.topic, topic_label, count(abandoned), TOP),
             feedback_topics=feedback_topics,
-            unhelpful_answers=q.unhelpful_answers(team),
+            unhelpful_answers=q.unhelpful_answers(feedback),
             helpful=Share(helpful_yes, helpful_all),
             ratings=Share(rated, asked),
             rating_mean=sum(score * n for _, score, n in scored) / rated if rated else None,
@@ -148,7 +152,7 @@ class Metrics:
             resolve_by_reason=resolve_by_reason,
             rating_by_language=rating_by_language,
             handover_by_topic=handover_by_topic,
-            flagged=Share(flags["total"], count(mine)),
+            flagged=Share(flagged_total, count(mine)),
             flagged_by_reason=flagged_by_reason,
             model_turns=sum(n for _, n, _ in model),
             model_fallbacks=sum(n for outcome, n, _ in model if outcome not in ("ok", "repaired")),
@@ -159,27 +163,50 @@ class Metrics:
 
 
 class _Row:
-    __slots__ = ("reason", "team", "topic", "language", "state", "handed", "claimed", "n")
+    __slots__ = ("reason", "team", "topic", "state", "handed", "claimed", "n")
 
-    def __init__(self, reason, team, topic, language, state, handed, claimed, n):
-        self.reason, self.team, self.topic, self.language, self.state = reason, team, topic, language, state
+    def __init__(self, reason, team, topic, state, handed, claimed, n):
+        self.reason, self.team, self.topic, self.state = reason, team, topic, state
         self.handed, self.claimed, self.n = bool(handed), bool(claimed), int(n)
 
 
+MOOD_PAIRS = {   # name: (the first moment, the second) for Change
+    "sentiment": ("first_sentiment",
+                  "coalesce(closing_sentiment, CASE WHEN handed_over_at IS NULL THEN sentiment END)"),
+    "sentiment_before_handover": ("first_sentiment", "handover_sentiment"),
+    "sentiment_after_handover": ("handover_sentiment", "closing_sentiment"),
+}
+
+
 class _Query:
-    """The period's SQL; `team` narrows the queries whose figures are per team (the cube is filtered in Python)."""
+    """The period's SQL; `team` narrows the queries whose figures are per team (the cube is filtered in Python).
+
+    SQLite cannot tell how much of the table a range on `opened_at` selects (that needs STAT4, which Python's
+    sqlite3 is not built with) and always walks the index, fetching every row from the table by id: ten
+    times slower than reading the table once when the period holds most of it (a 30-day report). So when
+    the index says the period holds more than a third of all cases, the case passes read the table
+    (NOT INDEXED); a short period (today) still goes through the index. PostgreSQL's planner decides alone.
+    Tables joined to cases (ratings, feedback, notes, model turns) are small: they lead the join (CROSS JOIN,
+    which SQLite keeps in the written order) and find their case by its id.
+    """
 
     def __init__(self, sql: Raw, period: Period, language: str | None):
         self.sql = sql
         self.params = {"start": sql.stamp(period.start), "end": sql.stamp(period.end), "language": language}
         self.language = language
+        self.cases_table = '"case"'
+        if sql.sqlite:
+            in_period = sql.value('SELECT count(*) FROM "case" WHERE opened_at >= :start AND opened_at < :end',
+                                  **self.params)
+            if in_period * 3 > (sql.value('SELECT max(id) FROM "case"') or 0):
+                self.cases_table = '"case" NOT INDEXED'
 
-    def where(self, team: str | None = None, alias: str = '"case"') -> str:
-        clause = f"{alias}.opened_at >= :start AND {alias}.opened_at < :end"
+    def where(self, team: str | None = None) -> str:
+        clause = '"case".opened_at >= :start AND "case".opened_at < :end'
         if self.language:
-            clause += f" AND {alias}.language = :language"
+            clause += ' AND "case".language = :language'
         if team:
-            clause += f" AND {alias}.team = :team"
+            clause += ' AND "case".team = :team'
         return clause
 
     def run(self, query: str, team: str | None = None, **extra) -> list:
@@ -190,115 +217,98 @@ class _Query:
             return f"(julianday({until}) - julianday({since})) * 86400.0"
         return f"EXTRACT(EPOCH FROM ({until} - {since}))"
 
-    def cube(self) -> list[_Row]:
-        return [_Row(*row) for row in self.run(
-            'SELECT reason, team, topic, language, state, handed_over_at IS NOT NULL, claimed_at IS NOT NULL, '
-            f'count(*) FROM "case" WHERE {self.where()} GROUP BY reason, team, topic, language, state, '
-            "handed_over_at IS NOT NULL, claimed_at IS NOT NULL")]
+    def cases(self, team: str | None) -> tuple[list[_Row], dict[str, Change], dict[str, dict[int, int]], list]:
+        """The period's cases in one pass, summed here: (the cube of counts by reason, team, topic, state, handed
+        over, claimed; the mood changes; messages per case {kind: {messages: cases}}; the hand-over durations
+        (reason, state, seconds to the first claim, seconds to the close)). `team` narrows all but the cube.
 
-    def durations(self, team: str | None) -> list[tuple[str | None, str, float | None, float | None]]:
-        """(reason, state, seconds to the first claim, seconds to the close) of every hand-over."""
-        first_claim = '(SELECT min(claim.claimed_at) FROM claim WHERE claim.case_id = "case".id)'
+        Read as narrow rows and added up in Python: SQLite evaluates the same sums as CASE expressions, and
+        sorts the groups, several times slower than this loop adds them (bench/stats_report.py)."""
         rows = self.run(
-            f'SELECT reason, state, {self.seconds("handed_over_at", first_claim)}, '
-            f'{self.seconds("handed_over_at", "closed_at")} FROM "case" '
-            f"WHERE {self.where(team)} AND handed_over_at IS NOT NULL", team)
-        return [(reason, state, _seconds(claim), _seconds(close)) for reason, state, claim, close in rows]
-
-    def messages_per_case(self, team: str | None) -> dict[str, dict[int, int]]:
-        """{kind: {messages: cases}}: "llamita" for conversations Llamita kept, "people" for hand-overs people
-        resolved; messages the customer saw exchanged (theirs, Llamita's, staff's; not status lines)."""
-        rows = self.run(
-            "SELECT kind, n, count(*) FROM (SELECT CASE WHEN handed_over_at IS NULL THEN 'llamita' ELSE 'people' END "
-            "AS kind, (SELECT count(*) FROM message WHERE message.case_id = \"case\".id "
-            "AND message.author IN ('customer', 'bot', 'staff')) AS n FROM \"case\" "
-            f"WHERE {self.where(team)} AND ((handed_over_at IS NULL AND state <> 'abandoned') "
-            "OR (handed_over_at IS NOT NULL AND state = 'resolved'))) counted GROUP BY kind, n", team)
-        found: dict[str, dict[int, int]] = defaultdict(dict)
-        for kind, n, cases in rows:
-            found[kind][int(n)] = int(cases)
-        return found
-
-    def sentiment(self, team: str | None) -> dict[str, Change]:
-        end = "coalesce(closing_sentiment, CASE WHEN handed_over_at IS NULL THEN sentiment END)"
-        pairs = {"sentiment": ("first_sentiment", end),
-                 "sentiment_before_handover": ("first_sentiment", "handover_sentiment"),
-                 "sentiment_after_handover": ("handover_sentiment", "closing_sentiment")}
-        columns = []
-        for before, after in pairs.values():
-            both = f"{before} IS NOT NULL AND {after} IS NOT NULL"
-            columns.append(f"count(CASE WHEN {both} THEN 1 END), avg(CASE WHEN {both} THEN {before} END), "
-                           f"avg(CASE WHEN {both} THEN {after} END), "
-                           f"count(CASE WHEN {both} AND {after} > {before} THEN 1 END), "
-                           f"count(CASE WHEN {both} AND {after} < {before} THEN 1 END)")
-        row = self.run(f'SELECT {", ".join(columns)} FROM "case" WHERE {self.where(team)}', team)[0]
-        changes = {}
-        for index, name in enumerate(pairs):
-            n, before, after, up, down = row[index * 5:index * 5 + 5]
-            changes[name] = Change(int(n), _float(before), _float(after), int(up), int(down))
-        return changes
+            "SELECT reason, team, topic, state, handed_over_at IS NOT NULL, claimed_at IS NOT NULL, first_sentiment, "
+            f"{MOOD_PAIRS['sentiment'][1]}, handover_sentiment, closing_sentiment, messages, "
+            f'{self.seconds("handed_over_at", "first_claimed_at")}, {self.seconds("handed_over_at", "closed_at")} '
+            f"FROM {self.cases_table} WHERE {self.where()}")
+        counts: Counter = Counter()
+        moods = {name: [0, 0.0, 0.0, 0, 0] for name in MOOD_PAIRS}
+        messages: dict[str, Counter] = {"llamita": Counter(), "people": Counter()}
+        durations = []
+        for (reason, case_team, topic, state, handed, claimed, first, end, at_hand_over, closing, exchanged,
+             to_claim, to_close) in rows:
+            counts[(reason, case_team, topic, state, bool(handed), bool(claimed))] += 1
+            if team is not None and case_team != team:
+                continue
+            for name, before, after in (("sentiment", first, end), ("sentiment_before_handover", first, at_hand_over),
+                                        ("sentiment_after_handover", at_hand_over, closing)):
+                if before is not None and after is not None:
+                    mood = moods[name]
+                    mood[0] += 1
+                    mood[1] += before
+                    mood[2] += after
+                    mood[3] += after > before
+                    mood[4] += after < before
+            if not handed:
+                if state != "abandoned":
+                    messages["llamita"][exchanged] += 1
+                continue
+            if state == "resolved":
+                messages["people"][exchanged] += 1
+            durations.append((reason, state, _seconds(to_claim), _seconds(to_close)))
+        cube = [_Row(*key, n) for key, n in counts.items()]
+        changes = {name: Change(n, before / n if n else None, after / n if n else None, up, down)
+                   for name, (n, before, after, up, down) in moods.items()}
+        return cube, changes, {kind: dict(found) for kind, found in messages.items()}, durations
 
     def ratings(self, team: str | None) -> list[tuple[str | None, int | None, int]]:
         """(language, score or None when not rated, how many) of the ratings asked for."""
         return [(lang, score, int(n)) for lang, score, n in self.run(
-            'SELECT "case".language, caserating.score, count(*) FROM caserating JOIN "case" ON "case".id = '
-            f"caserating.case_id WHERE {self.where(team)} GROUP BY \"case\".language, caserating.score", team)]
+            'SELECT "case".language, caserating.score, count(*) FROM caserating CROSS JOIN "case" '
+            f'WHERE "case".id = caserating.case_id AND {self.where(team)} GROUP BY "case".language, caserating.score',
+            team)]
 
-    def answer_feedback(self, team: str | None) -> list[tuple[str | None, bool, int]]:
-        return [(topic, bool(ok), int(n)) for topic, ok, n in self.run(
-            'SELECT answerfeedback.topic, answerfeedback.helpful, count(*) FROM answerfeedback JOIN "case" ON '
-            f'"case".id = answerfeedback.case_id WHERE {self.where(team)} '
-            "GROUP BY answerfeedback.topic, answerfeedback.helpful", team)]
+    def answer_feedback(self, team: str | None) -> list[tuple[str | None, str | None, int, int, int | None]]:
+        """"Did this help?" by the answer's (topic, language): (topic, language, unhelpful, rated, the id of the
+        latest answer found unhelpful). An article's answer is the same words every time, so a (topic,
+        language) is one answer; with a language model it is the answers on that topic."""
+        return [(topic, language, int(down or 0), int(n), example) for topic, language, down, n, example in self.run(
+            "SELECT answerfeedback.topic, answerfeedback.language, "
+            "count(CASE WHEN answerfeedback.helpful = false THEN 1 END), count(*), "
+            "max(CASE WHEN answerfeedback.helpful = false THEN answerfeedback.message_id END) "
+            'FROM answerfeedback CROSS JOIN "case" WHERE "case".id = answerfeedback.case_id AND '
+            f"{self.where(team)} GROUP BY answerfeedback.topic, answerfeedback.language", team)]
 
-    def unhelpful_answers(self, team: str | None) -> list[Answer]:
-        rows = self.run(
-            "SELECT answerfeedback.topic, message.text, "
-            "count(CASE WHEN answerfeedback.helpful = false THEN 1 END) AS down, count(*) FROM answerfeedback "
-            'JOIN "case" ON "case".id = answerfeedback.case_id JOIN message ON message.id = answerfeedback.message_id '
-            f"WHERE {self.where(team)} GROUP BY answerfeedback.topic, message.text "
-            "HAVING count(CASE WHEN answerfeedback.helpful = false THEN 1 END) > 0 "
-            f"ORDER BY down DESC, count(*) DESC LIMIT {TOP}", team)
-        return [Answer(topic, _excerpt(text), int(down), int(n)) for topic, text, down, n in rows]
+    def unhelpful_answers(self, feedback: list) -> list[Answer]:
+        """The answers most often found unhelpful, each with how often it was rated, and the words of its
+        latest unhelpful one."""
+        worst = sorted((row for row in feedback if row[2]), key=lambda row: (-row[2], -row[3], str(row[0])))[:TOP]
+        ids = {f"id{index}": row[4] for index, row in enumerate(worst)}
+        texts = dict(self.run(f"SELECT id, text FROM message WHERE id IN ({', '.join(':' + k for k in ids)})",
+                              **ids)) if ids else {}
+        return [Answer(topic, _excerpt(texts.get(example, "")), down, n, language)
+                for topic, language, down, n, example in worst]
 
-    def flags(self, team: str | None, low_rating: int, firm: set[str]) -> dict[str, int]:
-        """Conversations flagged for the trainers, per reason and in all (routing/training.py: the same rules)."""
-        topics = sorted(firm) or ["-"]
-        marks = ", ".join(f":firm{index}" for index in range(len(topics)))
-        firm_params = {f"firm{index}": topic for index, topic in enumerate(topics)}
-        handed, abandoned, insisted, total = self.run(
-            "SELECT count(CASE WHEN handed_over_at IS NOT NULL THEN 1 END), "
-            "count(CASE WHEN state = 'abandoned' THEN 1 END), "
-            "count(CASE WHEN reason = 'human_request' AND handed_over_at IS NOT NULL "
-            f"AND topic IN ({marks}) THEN 1 END), "
-            "count(CASE WHEN handed_over_at IS NOT NULL OR state = 'abandoned' THEN 1 END) "
-            f'FROM "case" WHERE {self.where(team)}', team, **firm_params)[0]
-        bad_rating = self.run(
-            'SELECT count(*) FROM caserating JOIN "case" ON "case".id = caserating.case_id '
-            f"WHERE {self.where(team)} AND caserating.score <= :low", team, low=low_rating)[0][0]
-        # Feedback and notes are the only flags a conversation Llamita kept can have: count those apart,
-        # driven by their small tables, so the total counts each conversation once.
-        side = {}
+    def side_flags(self, team: str | None) -> dict[str, int]:
+        """The flags a conversation Llamita kept can have (an unhelpful answer, a staff note): how many cases have
+        each, and how many of those are not already flagged as hand-overs or abandoned, counted once."""
+        found = {}
+        kept = "\"case\".handed_over_at IS NULL AND \"case\".state <> 'abandoned'"
         for name, table, condition in (("unhelpful_answer", "answerfeedback", "AND flagged.helpful = false"),
                                        ("noted", "trainingnote", "")):
-            side[name], extra = self.run(
-                f"SELECT count(DISTINCT flagged.case_id), count(DISTINCT CASE WHEN \"case\".handed_over_at IS NULL "
-                f"AND \"case\".state <> 'abandoned' THEN flagged.case_id END) FROM {table} flagged "
-                f'JOIN "case" ON "case".id = flagged.case_id WHERE {self.where(team)} {condition}', team)[0]
-            side[name + "_extra"] = extra
-        both = self.run(
-            'SELECT count(DISTINCT "case".id) FROM "case" JOIN answerfeedback ON answerfeedback.case_id = "case".id '
-            "AND answerfeedback.helpful = false JOIN trainingnote ON trainingnote.case_id = \"case\".id "
-            f"WHERE {self.where(team)} AND \"case\".handed_over_at IS NULL AND \"case\".state <> 'abandoned'",
+            found[name], found[name + "_kept"] = self.run(
+                f"SELECT count(DISTINCT flagged.case_id), count(DISTINCT CASE WHEN {kept} THEN flagged.case_id END) "
+                f'FROM {table} flagged CROSS JOIN "case" WHERE "case".id = flagged.case_id AND {self.where(team)} '
+                f"{condition}", team)[0]
+        found["both_kept"] = self.run(
+            "SELECT count(DISTINCT flagged.case_id) FROM trainingnote flagged CROSS JOIN \"case\" "
+            f'WHERE "case".id = flagged.case_id AND {self.where(team)} AND {kept} AND EXISTS (SELECT 1 FROM '
+            "answerfeedback WHERE answerfeedback.case_id = flagged.case_id AND answerfeedback.helpful = false)",
             team)[0][0]
-        return {"handed_over": int(handed), "abandoned": int(abandoned), "bad_rating": int(bad_rating),
-                "unhelpful_answer": int(side["unhelpful_answer"]), "insisted_after_no": int(insisted),
-                "noted": int(side["noted"]),
-                "total": int(total) + int(side["unhelpful_answer_extra"]) + int(side["noted_extra"]) - int(both)}
+        return {name: int(value) for name, value in found.items()}
 
     def model_usage(self, team: str | None) -> list[tuple[str, int, int]]:
         return [(outcome, int(n), int(tokens or 0)) for outcome, n, tokens in self.run(
             "SELECT llmusage.outcome, count(*), sum(llmusage.prompt_tokens + llmusage.completion_tokens) "
-            f'FROM llmusage JOIN "case" ON "case".id = llmusage.case_id WHERE {self.where(team)} '
+            f'FROM llmusage CROSS JOIN "case" WHERE "case".id = llmusage.case_id AND {self.where(team)} '
             "GROUP BY llmusage.outcome", team)]
 
 

@@ -62,7 +62,6 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq", name="uq_message_seq"),
         UniqueConstraint("conversation_id", "client_id", name="uq_message_client_id"),
-        Index("ix_message_case_author", "case_id", "author"),   # messages per case, for the stats
     )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
@@ -102,8 +101,12 @@ class Case(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow)
     handed_over_at: datetime | None = None
     claimed_at: datetime | None = None
+    first_claimed_at: datetime | None = None          # the first claim (claimed_at follows take-overs and transfers)
     closed_at: datetime | None = None
     reminders_sent: int = 0
+    # Messages the customer saw exchanged (theirs, Llamita's, staff's): two more with each answer Llamita
+    # records (in the statement that records it), counted again exactly when the case closes.
+    messages: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Claim(SQLModel, table=True):
@@ -137,6 +140,7 @@ class AnswerFeedback(SQLModel, table=True):
     message_id: int = Field(foreign_key="message.id")
     case_id: int = Field(foreign_key="case.id", index=True)
     topic: str | None = None                          # what the answer was about
+    language: str | None = None                       # ... and in which language it was written
     helpful: bool
     at: datetime = Field(default_factory=utcnow)
 

@@ -108,6 +108,7 @@ class Answer:
     excerpt: str
     unhelpful: int
     n: int                           # every "Did this help?" answer it got
+    language: str | None = None
 
 
 @dataclass(frozen=True)

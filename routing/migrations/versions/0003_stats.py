@@ -23,10 +23,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('first_sentiment', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('handover_sentiment', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('closing_sentiment', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('first_claimed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('messages', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_index('ix_case_opened_at', ['opened_at'], unique=False)
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.add_column(sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.create_index('ix_message_case_author', ['case_id', 'author'], unique=False)
+    # The facts the new columns hold, for the cases there already are.
+    op.execute('UPDATE "case" SET messages = (SELECT count(*) FROM message WHERE message.case_id = "case".id '
+               "AND message.author IN ('customer', 'bot', 'staff')), "
+               'first_claimed_at = (SELECT min(claim.claimed_at) FROM claim WHERE claim.case_id = "case".id)')
 
     op.create_table('answerfeedback',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -35,6 +40,7 @@ def upgrade() -> None:
     sa.Column('message_id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('helpful', sa.Boolean(), nullable=False),
     sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['case.id'], ),
@@ -83,10 +89,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_answerfeedback_case_id'))
     op.drop_table('answerfeedback')
     with op.batch_alter_table('message', schema=None) as batch_op:
-        batch_op.drop_index('ix_message_case_author')
         batch_op.drop_column('topic')
     with op.batch_alter_table('case', schema=None) as batch_op:
         batch_op.drop_index('ix_case_opened_at')
+        batch_op.drop_column('messages')
+        batch_op.drop_column('first_claimed_at')
         batch_op.drop_column('closing_sentiment')
         batch_op.drop_column('handover_sentiment')
         batch_op.drop_column('first_sentiment')
