@@ -179,6 +179,7 @@ async def main() -> None:
     parser.add_argument("--days", type=int, default=30, help="spread the conversations over this many days")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--database-url", help="postgresql://user@host/postgres (a throw-away database is made)")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database (and print where it is)")
     args = parser.parse_args()
 
     drop = None
@@ -220,7 +221,9 @@ async def main() -> None:
                   f"({report.conversations:,} conversations, {report.handed_over.n:,} hand-overs)")
     finally:
         await store.close()
-        if drop:
+        if drop and args.keep:
+            print(f"kept: {url}")
+        elif drop:
             import psycopg
 
             with psycopg.connect(drop[0], autocommit=True) as admin:

@@ -195,6 +195,10 @@ class _Query:
         self.params = {"start": sql.stamp(period.start), "end": sql.stamp(period.end), "language": language}
         self.language = language
         self.cases_table = '"case"'
+        if not sql.sqlite:
+            # Each of these queries is a few tens of milliseconds alone; parallel workers would each build the
+            # same hash of a small table (three times the work on two cores). This transaction only.
+            sql.run("SET LOCAL max_parallel_workers_per_gather = 0")
         if sql.sqlite:
             in_period = sql.value('SELECT count(*) FROM "case" WHERE opened_at >= :start AND opened_at < :end',
                                   **self.params)
@@ -215,49 +219,50 @@ class _Query:
     def seconds(self, since: str, until: str) -> str:
         if self.sql.sqlite:
             return f"(julianday({until}) - julianday({since})) * 86400.0"
-        return f"EXTRACT(EPOCH FROM ({until} - {since}))"
+        return f"CAST(EXTRACT(EPOCH FROM ({until} - {since})) AS double precision)"   # not numeric: no Decimals
 
     def cases(self, team: str | None) -> tuple[list[_Row], dict[str, Change], dict[str, dict[int, int]], list]:
-        """The period's cases in one pass, summed here: (the cube of counts by reason, team, topic, state, handed
-        over, claimed; the mood changes; messages per case {kind: {messages: cases}}; the hand-over durations
-        (reason, state, seconds to the first claim, seconds to the close)). `team` narrows all but the cube.
+        """The period's cases: (the cube of counts by reason, team, topic, state, handed over, claimed; the mood
+        changes; messages per case {kind: {messages: cases}}; the hand-over durations (reason, state, seconds
+        to the first claim, seconds to the close)). `team` narrows all but the cube."""
+        return self.cube(), self.moods(team), self.messages_per_case(team), self.durations(team)
 
-        Read as narrow rows and added up in Python: SQLite evaluates the same sums as CASE expressions, and
-        sorts the groups, several times slower than this loop adds them (bench/stats_report.py)."""
+    def cube(self) -> list[_Row]:
+        return [_Row(*row) for row in self.run(
+            'SELECT reason, team, topic, state, handed_over_at IS NOT NULL, claimed_at IS NOT NULL, count(*) '
+            f"FROM {self.cases_table} WHERE {self.where()} GROUP BY reason, team, topic, state, "
+            "handed_over_at IS NOT NULL, claimed_at IS NOT NULL")]
+
+    def moods(self, team: str | None) -> dict[str, Change]:
+        # a + b is NULL unless both are known; nullif(x, false) counts only the true comparisons: no CASE to
+        # evaluate for every row, in either database.
+        columns = [f"count({a} + {b}), avg({a} + 0 * {b}), avg({b} + 0 * {a}), count(nullif({b} > {a}, false)), "
+                   f"count(nullif({b} < {a}, false))" for a, b in MOOD_PAIRS.values()]
+        row = self.run(f'SELECT {", ".join(columns)} FROM {self.cases_table} WHERE {self.where(team)}', team)[0]
+        return {name: Change(int(row[k * 5]), _float(row[k * 5 + 1]), _float(row[k * 5 + 2]), int(row[k * 5 + 3]),
+                             int(row[k * 5 + 4])) for k, name in enumerate(MOOD_PAIRS)}
+
+    def messages_per_case(self, team: str | None) -> dict[str, dict[int, int]]:
+        """{kind: {messages: cases}}: "llamita" for conversations Llamita kept, "people" for hand-overs people
+        resolved; messages the customer saw exchanged (theirs, Llamita's, staff's; not status lines)."""
         rows = self.run(
-            "SELECT reason, team, topic, state, handed_over_at IS NOT NULL, claimed_at IS NOT NULL, first_sentiment, "
-            f"{MOOD_PAIRS['sentiment'][1]}, handover_sentiment, closing_sentiment, messages, "
-            f'{self.seconds("handed_over_at", "first_claimed_at")}, {self.seconds("handed_over_at", "closed_at")} '
-            f"FROM {self.cases_table} WHERE {self.where()}")
-        counts: Counter = Counter()
-        moods = {name: [0, 0.0, 0.0, 0, 0] for name in MOOD_PAIRS}
-        messages: dict[str, Counter] = {"llamita": Counter(), "people": Counter()}
-        durations = []
-        for (reason, case_team, topic, state, handed, claimed, first, end, at_hand_over, closing, exchanged,
-             to_claim, to_close) in rows:
-            counts[(reason, case_team, topic, state, bool(handed), bool(claimed))] += 1
-            if team is not None and case_team != team:
-                continue
-            for name, before, after in (("sentiment", first, end), ("sentiment_before_handover", first, at_hand_over),
-                                        ("sentiment_after_handover", at_hand_over, closing)):
-                if before is not None and after is not None:
-                    mood = moods[name]
-                    mood[0] += 1
-                    mood[1] += before
-                    mood[2] += after
-                    mood[3] += after > before
-                    mood[4] += after < before
-            if not handed:
-                if state != "abandoned":
-                    messages["llamita"][exchanged] += 1
-                continue
-            if state == "resolved":
-                messages["people"][exchanged] += 1
-            durations.append((reason, state, _seconds(to_claim), _seconds(to_close)))
-        cube = [_Row(*key, n) for key, n in counts.items()]
-        changes = {name: Change(n, before / n if n else None, after / n if n else None, up, down)
-                   for name, (n, before, after, up, down) in moods.items()}
-        return cube, changes, {kind: dict(found) for kind, found in messages.items()}, durations
+            "SELECT handed_over_at IS NULL, messages, count(*) "
+            f"FROM {self.cases_table} WHERE {self.where(team)} AND ((handed_over_at IS NULL AND state <> 'abandoned') "
+            "OR (handed_over_at IS NOT NULL AND state = 'resolved')) GROUP BY handed_over_at IS NULL, messages", team)
+        found: dict[str, dict[int, int]] = {"llamita": {}, "people": {}}
+        for kept, n, cases in rows:
+            found["llamita" if kept else "people"][int(n)] = int(cases)
+        return found
+
+    def durations(self, team: str | None) -> list[tuple[str | None, str, float | None, float | None]]:
+        """(reason, state, seconds to the first claim, seconds to the close) of every hand-over; the close only
+        for resolved ones (state "resolved", else "")."""
+        rows = self.run(
+            f'SELECT reason, {self.seconds("handed_over_at", "first_claimed_at")}, '
+            f"CASE WHEN state = 'resolved' THEN {self.seconds('handed_over_at', 'closed_at')} END "
+            f"FROM {self.cases_table} WHERE {self.where(team)} AND handed_over_at IS NOT NULL", team)
+        return [(reason, "resolved" if close is not None else "", _seconds(claim), _seconds(close))
+                for reason, claim, close in rows]
 
     def ratings(self, team: str | None) -> list[tuple[str | None, int | None, int]]:
         """(language, score or None when not rated, how many) of the ratings asked for."""
