@@ -55,8 +55,7 @@ async def test_a_chat_gets_grounded_answers_and_a_legal_hand_over_the_model_argu
     assert (case.state, case.reason, case.team, case.topic) == ("waiting", "legal", "compliance", "baggage")
     assert case.summary == "Customer threatens court after a cancelled flight."
     assert "llm.overruled" in case.signals
-    async with service.store.session() as session:
-        usage = (await session.exec(select(LLMUsage).order_by(LLMUsage.id))).all()
+    usage = await service.store.read(lambda session: session.exec(select(LLMUsage).order_by(LLMUsage.id)).all())
     assert [(row.model, row.outcome, row.calls) for row in usage] == [("stand-in-model", "ok", 1)] * 2
     assert all(row.prompt_tokens > 0 and row.case_id == case.id for row in usage)
 
@@ -75,8 +74,7 @@ async def test_a_security_hand_over_only_the_model_wanted_freezes_nothing(server
     service = server_with_model.runtime.service
     [case] = await service.open_cases()
     assert (case.reason, case.team, case.actions) == ("security", "technical", ())
-    async with service.store.session() as session:
-        assert (await session.get(DemoAccount, "ACC-1002")).frozen is False
+    assert (await service.store.read(lambda session: session.get(DemoAccount, "ACC-1002"))).frozen is False
 
 
 def test_the_start_up_report_says_which_brain_is_on(tmp_path):
