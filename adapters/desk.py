@@ -29,6 +29,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from adapters.attachments.links import Links
 from adapters.attachments.web import Inspector, read_upload
+from adapters.desk_stats import DeskStats
 from adapters.labels import sentiment_label, summary_fields
 from bot.summary import mask_contacts
 from routing.channels import Delivery
@@ -152,6 +153,7 @@ class Desk:
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/transfer", self.transfer)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/unfreeze", self.unfreeze)
         app.router.add_post("/desk/api/cases/{case_id:\\d+}/typing", self.typing)
+        DeskStats(self).mount(app)   # the stats page and the trainers' notes (adapters/desk_stats.py)
 
     def _authorised(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")

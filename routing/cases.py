@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col
 
 from bot.decision import CustomerProfile, Decision
 from bot.language_choice import chosen_line, conversation_language
 from bot.status_lines import status_line
-from routing import conversations
+from routing import conversations, feedback
 from routing.config import OperatorConfig, TeamConfig
 from routing.lifecycle import CaseMove, IllegalMove, next_state
 from routing.models import Author, Case, CaseEvent, CaseState, Claim, Conversation, Customer, DemoAccount, StaffPost
@@ -79,6 +79,7 @@ class Moved:
     """A case after a staff move, and the status line the customer got."""
     case: CaseView
     line: MessageView
+    rating_asked: bool = False    # resolved: the customer is asked to rate it (routing/feedback.py)
 
 
 class CaseBook:
@@ -115,7 +116,7 @@ class CaseBook:
         self.move(session, case, CaseMove.HAND_OVER, reason=decision.reason,
                   summary=mask_card_numbers(decision.summary),   # the brain's words may quote the customer's
                   team=decision.team if decision.team in known_teams else self.operator.fallback_team,
-                  handed_over_at=now, **self.starts_waiting(case, now))
+                  handed_over_at=now, handover_sentiment=decision.sentiment, **self.starts_waiting(case, now))
         actions = json.loads(case.actions)
         for tool in decision.tools:
             actions.append(self._run_tool(session, tool.name, profile))
@@ -165,7 +166,7 @@ class CaseBook:
             # The customer now waits for the claimer's first words: the stalled ladder's clock starts.
             self.move(session, case, CaseMove.CLAIM, claimed_by=staff.id, claimed_by_name=staff.name, claimed_at=now,
                       customer_waiting_since=now, waiting_round=case.waiting_round + 1, ladder_step=0,
-                      queue_position=None)
+                      queue_position=None, first_claimed_at=func.coalesce(Case.first_claimed_at, now))
         except CaseChanged:
             session.refresh(case)   # nothing was written: see who has it now
             # Claiming what you already hold (a double click, a retry) is a success, not a conflict.
@@ -241,12 +242,14 @@ class CaseBook:
         case = self.get(session, case_id)
         self.require_holder(case, staff, "resolve")
         now = self.clock()
-        self.move(session, case, move, closed_at=now)
+        self.move(session, case, move, closed_at=now, closing_sentiment=feedback.closing_sentiment(session, case),
+                  messages=feedback.messages_of(session, case.id))
         self._release_claims(session, case_id, move.value, now)
         self.event(session, case.id, "resolved" if move is CaseMove.RESOLVE else "abandoned", staff, {})
         line = self.line(session, case, status_line("resolved", self.voice(session, case), name=staff.name))
         self.queue_to_threads(session, case.id, "card_update")
-        return Moved(self.view(session, case), line)
+        asked = move is CaseMove.RESOLVE and feedback.offer_rating(session, case, self.operator.feedback.rating, now)
+        return Moved(self.view(session, case), line, asked)
 
     def transfer(self, session: Session, case_id: int, team_id: str, staff: StaffMember) -> Moved:
         if team_id not in {team.id for team in self.operator.teams}:

@@ -181,6 +181,50 @@ class TeamConfig(_Strict):
     @classmethod
     def _languages_are_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _language_codes(value)
+class Supervisor(_Strict):
+    """Someone who may ask for the stats in Slack or Teams (`/llamita stats`, `stats`)."""
+    name: str
+    slack: str | None = Field(None, pattern=r"^[UW][A-Z0-9]{2,}$")   # Slack user id (profile -> Copy member ID)
+    teams: str | None = None     # Teams: the user's Entra object id (or the 29:... id Teams sends)
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> "Supervisor":
+        if not self.slack and not self.teams:
+            raise ValueError(f"supervisor {self.name!r} needs a slack user id or a teams id")
+        return self
+
+
+class AnswerFeedbackSettings(_Strict):
+    """ "Did this help?" under Llamita's answers."""
+    sample: float = Field(1.0, ge=0, le=1)             # share of answers that ask (0: never)
+    cooldown_minutes: float = Field(0, ge=0)           # after asking a customer, wait this long to ask again
+
+
+class RatingSettings(_Strict):
+    """A 1-5 rating (and an optional comment) after a person resolved the case."""
+    sample: float = Field(1.0, ge=0, le=1)             # share of resolved hand-overs that ask
+    cooldown_days: float = Field(7, ge=0)              # a customer asked this recently is not asked again
+
+
+class FeedbackSettings(_Strict):
+    answers: AnswerFeedbackSettings = AnswerFeedbackSettings()
+    rating: RatingSettings = RatingSettings()
+
+
+class TrainingSettings(_Strict):
+    """What flags a conversation for the people who train Llamita (besides hand-overs and abandonment)."""
+    low_rating: int = Field(2, ge=1, le=5)             # a rating at or below this flags the case
+    # Topics where the answer is often no whatever happens (a refund outside the policy): a customer who
+    # asks for a person after Llamita answered one of them "insisted after a no".
+    firm_policy_topics: tuple[str, ...] = ("refund",)
+
+    @field_validator("firm_policy_topics")
+    @classmethod
+    def _known_topics(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [topic for topic in value if topic not in TOPICS]
+        if unknown:
+            raise ValueError(f"unknown knowledge topics {unknown}; known: {', '.join(TOPICS)}")
+        return value
 
 
 class OperatorConfig(_Strict):
@@ -192,6 +236,14 @@ class OperatorConfig(_Strict):
     default_team: str | None = None
     hot_topics: tuple[HotTopicConfig, ...] = ()
     service_levels: ServiceLevels = ServiceLevels()
+    supervisors: tuple[Supervisor, ...] = ()
+    feedback: FeedbackSettings = FeedbackSettings()
+    training: TrainingSettings = TrainingSettings()
+
+    def supervisor(self, platform: str, *user_ids: str | None) -> Supervisor | None:
+        """The supervisor with one of these ids on `platform` ("slack", "teams"), or None."""
+        wanted = {user_id for user_id in user_ids if user_id}
+        return next((person for person in self.supervisors if getattr(person, platform, None) in wanted), None)
 
     @field_validator("staff_languages")
     @classmethod

@@ -71,6 +71,7 @@ class Opened:
     team: str | None = None
     queue_position: int | None = None          # a waiting case: the place in the queue last shown
     handed_over_at: datetime | None = None
+    rating_case: int | None = None   # the last case, resolved by people, whose rating is still asked for
 
 
 @dataclass(frozen=True)
@@ -126,14 +127,18 @@ def resume(sql: Raw, token_hash: str, now: datetime) -> Opened | None:
         return None
     conversation_id, last_seq, name, external_id, language, choice = row
     sql.run("UPDATE conversation SET last_seen_at = :now WHERE id = :id", now=sql.stamp(now), id=conversation_id)
-    # The open case, or else the last one, so a customer coming back sees "resolved".
-    case = sql.one('SELECT state, claimed_by_name, id, team, queue_position, handed_over_at FROM "case" '
-                   "WHERE conversation_id = :id "
-                   "ORDER BY state IN ('bot', 'waiting', 'claimed') DESC, id DESC LIMIT 1", id=conversation_id)
+    # The open case, or else the last one, so a customer coming back sees "resolved" (and, in the same
+    # statement, whether we still wait for their rating of it).
+    case = sql.one('SELECT state, claimed_by_name, id, team, queue_position, handed_over_at, '
+                   '(SELECT count(*) FROM caserating WHERE caserating.case_id = "case".id '
+                   "AND caserating.score IS NULL AND caserating.dismissed = false) FROM \"case\" "
+                   "WHERE conversation_id = :id ORDER BY state IN ('bot', 'waiting', 'claimed') DESC, id DESC LIMIT 1",
+                   id=conversation_id)
     if case is None:
         return Opened(conversation_id, last_seq, CaseState.BOT.value, None, name, external_id, language, choice)
+    rating_case = case[2] if case[0] == CaseState.RESOLVED.value and case[6] else None
     return Opened(conversation_id, last_seq, case[0], case[1], name, external_id, language, choice, case[2], case[3],
-                  case[4], as_utc(case[5]))
+                  case[4], as_utc(case[5]), rating_case)
 
 
 def as_utc(value) -> datetime | None:
@@ -211,7 +216,7 @@ def append(sql: Raw, conversation_id: str, author: Author, text: str, now: datet
            case_id: int | None, agent_name: str, seq: int | None = None, client_id: str | None = None,
            handled: bool = True, author_id: str | None = None, author_name: str | None = None,
            language: str | None = None, translation_state: str | None = None,
-           translation_language: str | None = None) -> tuple[int, MessageView]:
+           translation_language: str | None = None, topic: str | None = None) -> tuple[int, MessageView]:
     """Insert a message (taking the next number unless given); returns its id and how it is shown."""
     if seq is None:
         # A note (staff's, or the scheduler's reminders) takes no number of the customer's: it carries the
@@ -219,16 +224,18 @@ def append(sql: Raw, conversation_id: str, author: Author, text: str, now: datet
         seq = lock_conversation(sql, conversation_id) if author is Author.NOTE else take_seq(sql, conversation_id)
     message_id = sql.value(
         "INSERT INTO message (conversation_id, seq, case_id, author, author_id, author_name, text, client_id, "
-        "handled, language, translation_state, translation_language, translation_attempts, created_at) "
+        "handled, language, translation_state, translation_language, translation_attempts, topic, created_at) "
         "VALUES (:conversation, :seq, :case, :author, :author_id, :author_name, :text, :client_id, :handled, "
-        ":language, :translation_state, :translation_language, 0, :now) RETURNING id",
+        ":language, :translation_state, :translation_language, 0, :topic, :now) RETURNING id",
         conversation=conversation_id, seq=seq, case=case_id, author=author.value, author_id=author_id,
         author_name=author_name, text=text, client_id=client_id, handled=handled, language=language,
-        translation_state=translation_state, translation_language=translation_language, now=sql.stamp(now))
+        translation_state=translation_state, translation_language=translation_language, topic=topic,
+        now=sql.stamp(now))
     name = author_name or (agent_name if author is Author.BOT else None)
     return message_id, MessageView(seq, author.value, name, text, now, None,
                                    client_id if author is Author.CUSTOMER else None,
-                                   translation_state=translation_state, translation_language=translation_language)
+                                   translation_state=translation_state, translation_language=translation_language,
+                                   id=message_id, topic=topic)
 
 
 def receive(sql: Raw, conversation_id: str, text: str, client_id: str | None, now: datetime) -> Stored:
@@ -361,9 +368,14 @@ def remember(sql: Raw, pending: Pending, decision: Decision) -> None:
     sql.run("UPDATE message SET language = :language WHERE id = :id", language=decision.language,
             id=pending.message_id)
     signals = sorted(set(pending.case_signals) | {signal.name for signal in decision.signals})
-    sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, signals = :signals '
-            "WHERE id = :id", language=decision.language, topic=decision.topic or pending.case_topic,
-            sentiment=decision.sentiment, signals=json.dumps(signals), id=pending.case_id)
+    # The first turn's sentiment is kept beside the latest, and the message count grows by the customer's
+    # message and this answer (the stats: how the mood changed, messages until resolved), in the same
+    # statement: nothing more for the message path to pay.
+    sql.run('UPDATE "case" SET language = :language, topic = :topic, sentiment = :sentiment, '
+            "first_sentiment = coalesce(first_sentiment, :sentiment), messages = messages + 2, signals = :signals "
+            "WHERE id = :id",
+            language=decision.language, topic=decision.topic or pending.case_topic, sentiment=decision.sentiment,
+            signals=json.dumps(signals), id=pending.case_id)
 
 
 def record_model_usage(sql: Raw, pending: Pending, usage: ModelUsage, now: datetime) -> None:

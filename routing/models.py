@@ -41,6 +41,9 @@ class Customer(SQLModel, table=True):
     tier: str | None = None
     account_id: str | None = Field(default=None, index=True)   # history search by booking reference
     created_at: datetime = Field(default_factory=utcnow)
+    # When this customer was last asked for feedback: the operator's cool-downs (routing/feedback.py).
+    answers_asked_at: datetime | None = None         # "Did this help?" under an answer
+    rating_asked_at: datetime | None = None          # a 1-5 rating after a resolved hand-over
 
 
 class Conversation(SQLModel, table=True):
@@ -80,6 +83,7 @@ class Message(SQLModel, table=True):
     author_name: str | None = None
     text: str = Field(sa_column=Column(Text, nullable=False))
     language: str | None = None
+    topic: str | None = None                          # Llamita's answers: the knowledge topic it answered from
     translation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     translation_language: str | None = None           # the language `translation` is in
     # None: no translation needed; "pending", "done", or "failed" (tried again at translation_retry_at).
@@ -119,7 +123,8 @@ class Case(SQLModel, table=True):
                       Index("ix_case_state_closed_at", "state", "closed_at"),   # the desk's history
                       # The scheduler's look-ups: equality on state, team and rung, a range on the clock.
                       Index("ix_case_ladder", "state", "team", "ladder_step", "waiting_since"),
-                      Index("ix_case_stalled", "state", "team", "ladder_step", "customer_waiting_since"))
+                      Index("ix_case_stalled", "state", "team", "ladder_step", "customer_waiting_since"),
+                      Index("ix_case_opened_at", "opened_at"))      # the stats' period
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: str = Field(foreign_key="conversation.id", index=True)
     state: str = CaseState.BOT.value
@@ -127,7 +132,10 @@ class Case(SQLModel, table=True):
     team: str | None = None
     topic: str | None = None
     language: str | None = None
-    sentiment: float = 0.0
+    sentiment: float = 0.0                           # the customer's latest turn Llamita decided on
+    first_sentiment: float | None = None              # the first one (stats: how the mood changed)
+    handover_sentiment: float | None = None           # at the hand-over
+    closing_sentiment: float | None = None            # the customer's last words with people, scored at the close
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     signals: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))   # JSON list
     actions: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))   # JSON list
@@ -136,6 +144,7 @@ class Case(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow)
     handed_over_at: datetime | None = None
     claimed_at: datetime | None = None
+    first_claimed_at: datetime | None = None          # the first claim (claimed_at follows take-overs and transfers)
     closed_at: datetime | None = None
     reminders_sent: int = 0                           # reminders sent since the case last started waiting
     # The scheduler's clocks (docs/scheduler.md). A round starts whenever a wait starts: a hand-over,
@@ -149,6 +158,9 @@ class Case(SQLModel, table=True):
     told_position: int | None = None                  # ... last told in a line of the conversation
     informed_at: datetime | None = None               # when the customer was last told where they stand
     follow_up_email: str | None = None                # left by the customer for a reply by e-mail
+    # Messages the customer saw exchanged (theirs, Llamita's, staff's): two more with each answer Llamita
+    # records (in the statement that records it), counted again exactly when the case closes.
+    messages: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Reminder(SQLModel, table=True):
@@ -162,7 +174,6 @@ class Reminder(SQLModel, table=True):
     team: str | None = None                           # the team whose channel was told
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))    # JSON object
     at: datetime = Field(default_factory=utcnow)
-
 
 class Claim(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -183,6 +194,45 @@ class CaseEvent(SQLModel, table=True):
     actor: str | None = None
     detail: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))    # JSON object
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AnswerFeedback(SQLModel, table=True):
+    """A customer's "Did this help?" on one of Llamita's answers (the latest click counts)."""
+    __tablename__ = "answerfeedback"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq", name="uq_answerfeedback_message"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversation.id")
+    seq: int                                          # the answer's number in the conversation
+    message_id: int = Field(foreign_key="message.id")
+    case_id: int = Field(foreign_key="case.id", index=True)
+    topic: str | None = None                          # what the answer was about
+    language: str | None = None                       # ... and in which language it was written
+    helpful: bool
+    at: datetime = Field(default_factory=utcnow)
+
+
+class CaseRating(SQLModel, table=True):
+    """The customer's 1-5 rating of a case people resolved: asked (score None) until answered or dismissed."""
+    __tablename__ = "caserating"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", unique=True)
+    score: int | None = None
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    asked_at: datetime = Field(default_factory=utcnow)
+    rated_at: datetime | None = None
+    dismissed: bool = False
+
+
+class TrainingNote(SQLModel, table=True):
+    """What a staff member wants the people who train Llamita to know about a case."""
+    __tablename__ = "trainingnote"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    author_id: str                                    # "slack:U123", "desk:ana", "teams:<object id>"
+    author_name: str
+    channel: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow)
 
 
 class StaffPost(SQLModel, table=True):

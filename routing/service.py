@@ -39,6 +39,7 @@ from routing.channels import StaffChannel
 from routing.config import OperatorConfig, TeamConfig
 from routing.conversations import Identity, Pending
 from routing.hub import STAFF_TOPIC, Hub, conversation_topic
+from routing.learning import Learning
 from routing.lifecycle import WITH_PEOPLE, CaseMove, IllegalMove
 from routing.models import Author, CaseState, Message, StaffPost, StaffThread, utcnow
 from routing.queries import CARD_RECENT_MESSAGES, PAGE_SIZE, CasePage, CaseViews
@@ -67,6 +68,7 @@ class ChatSession:
     language_offer: dict | None = None        # the language buttons, while the customer has not chosen
     language_choice: str | None = None
     queue: dict | None = None  # a waiting case: where the customer stands (the `queue` of a status frame)
+    rating_case: int | None = None            # a resolved case whose rating we still ask for
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ class RoutingService:
         self.attachments = None   # routing.attachments.Attachments, set by the server with its blob store
         # Machine translation both ways, off the customer's message path (routing/translation.py).
         self.translations = Translations(self, translator)
+        # Supervisors' report, customers' feedback, trainers' notes and export (routing/learning.py).
+        self.learning = Learning(store, operator, lambda: self.clock())
         # In-process only (one worker's sockets); across workers the conditional updates decide.
         self._conversation_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
 
@@ -174,7 +178,8 @@ class RoutingService:
             queue = self.room.standing(opened.team, opened.queue_position,
                                        (now - opened.handed_over_at).total_seconds(), now).to_status()
         return ChatSession(opened.conversation_id, None, opened.last_seq, opened.state, opened.agent_name,
-                           opened.customer_name, opened.customer_external_id, offer, opened.language_choice, queue)
+                           opened.customer_name, opened.customer_external_id, offer, opened.language_choice, queue,
+                           opened.rating_case)
 
     async def receive(self, conversation_id: str, text: str, client_id: str | None = None) -> Receipt:
         """Store a customer message (once, whatever the retries). Returns when it is durable."""
@@ -306,7 +311,9 @@ class RoutingService:
                 text = f"{text} {self.room.line('handed_over', standing, language, self.clock())}".strip()
             reply = conversations.append(sql, pending.conversation_id, Author.BOT, text, self.clock(),
                                          case_id=pending.case_id, language=language,
-                                         agent_name=self.operator.agent_name)[1]
+                                         agent_name=self.operator.agent_name,
+                                         # an answer from the knowledge base: what customers rate ("Did this help?")
+                                         topic=decision.topic if decision.action is Action.ANSWER else None)[1]
         except IllegalMove:
             # Someone moved the case meanwhile (claimed, resolved): the people see the message instead.
             conversations.queue_to_threads(sql, pending.case_id, "message", pending.message_id, self.clock())
@@ -526,8 +533,10 @@ class RoutingService:
     async def resolve(self, case_id: int, staff: StaffMember) -> CaseView:
         moved = await self.store.write(self.cases.close, case_id, staff, CaseMove.RESOLVE)
         self.outbox_ready.set()
-        await self._announce(moved.case.conversation_id, moved.line, to_staff=True, case_id=case_id,
-                             status={"state": moved.case.state, "agent": staff.name})
+        status = {"state": moved.case.state, "agent": staff.name}
+        if moved.rating_asked:
+            status["rating"] = {"case": case_id}    # the widget asks for a 1-5 rating (docs/webchat-protocol.md)
+        await self._announce(moved.case.conversation_id, moved.line, to_staff=True, case_id=case_id, status=status)
         return moved.case
 
     async def transfer(self, case_id: int, team_id: str, staff: StaffMember) -> CaseView:

@@ -60,12 +60,14 @@ class MessageView:
     translation_state: str | None = None
     translation_language: str | None = None
     id: int | None = None                      # the stored row (a note shares its `seq` with what it follows)
+    topic: str | None = None         # Llamita's answers: the knowledge topic (the chat asks "Did this help?")
 
     def to_event(self) -> dict:
         """As a live event carries it (JSON), so a socket can show it without reading it back."""
         event = {"seq": self.seq, "author": self.author, "name": self.name, "text": self.text,
                  "at": self.at.isoformat(), "translation": self.translation, "client_id": self.client_id,
-                 "translation_state": self.translation_state, "translation_language": self.translation_language}
+                 "translation_state": self.translation_state, "translation_language": self.translation_language,
+                 "topic": self.topic}
         if self.attachment is not None:
             event["attachment"] = self.attachment.to_event()
         return event
@@ -77,7 +79,7 @@ class MessageView:
                    datetime.fromisoformat(data["at"]), data.get("translation"), data.get("client_id"),
                    attachment_id=attachment.id if attachment else None, attachment=attachment,
                    translation_state=data.get("translation_state"),
-                   translation_language=data.get("translation_language"))
+                   translation_language=data.get("translation_language"), topic=data.get("topic"))
 
     @classmethod
     def of(cls, message: Message, agent_name: str, attachment: AttachmentView | None = None) -> "MessageView":
@@ -86,7 +88,7 @@ class MessageView:
                    message.client_id if message.author == Author.CUSTOMER else None,
                    attachment_id=getattr(message, "attachment_id", None), attachment=attachment,
                    translation_state=message.translation_state, translation_language=message.translation_language,
-                   id=message.id)
+                   id=message.id, topic=message.topic)
 
     @property
     def translation_failed(self) -> bool:

@@ -38,6 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks
 from adapters.slack.blocks import CLAIM, RESOLVE, TAKE_OVER, TRANSFER, UNFREEZE, Team, staff_mention
 from adapters.slack.outbound import SlackPoster, error_code, marked_case, retry_after
+from adapters.slack.stats import SlackStats
 from adapters.slack.text import mentioned_users, mrkdwn_literal, slack_to_plain
 from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
@@ -65,6 +66,9 @@ HELP = (
     "Commands:\n"
     "• `/llamita queue`: open cases per team\n"
     "• `/llamita resolve [case id]`: resolve a case you hold (the id is on the card)\n"
+    "• `/llamita note <case id> <text>`: a note for the people who train Llamita (or the *Note for trainers* "
+    "shortcut on a message in the case's thread)\n"
+    "• `/llamita stats [today|7d|30d] [team]`: how Llamita and the teams are doing (supervisors)\n"
     "• `/llamita help`: this help"
 )
 
@@ -249,6 +253,9 @@ class SlackChannel:
         app.action(RESOLVE)(self._on_resolve)
         app.action(TRANSFER)(self._on_transfer)
         app.action(UNFREEZE)(self._on_unfreeze)
+        # `/llamita stats` and `note`, and the "Note for trainers" shortcut (adapters/slack/stats.py): registered
+        # first, so that its matcher takes those and leaves every other /llamita to _on_command.
+        SlackStats(self).register(app)
         app.command("/llamita")(self._on_command)
         # Last: any other event (if someone subscribes the app to more) is acknowledged, not answered
         # 404, which Slack would retry and, repeated, answer by switching the event subscription off.

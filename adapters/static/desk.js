@@ -509,6 +509,8 @@
 
   function renderConversation(c) {
     openCase = c;
+    // desk-notes.js shows the trainers' notes of the open case.
+    document.dispatchEvent(new CustomEvent('llamita:case-opened', { detail: { id: c.id } }));
     $('conv-empty').hidden = true;
     $('conv').hidden = false;
     $('conv').setAttribute('data-state', c.state);

@@ -110,6 +110,7 @@
     saveConversation();
     saveTranscript();
     saveOutbox();
+    storage.remove('rating');
   }
 
   function newId() {
@@ -325,6 +326,7 @@
   // ------------------------------------------------------------------ messages on screen
   var agentName = 'Llamita';
   var maxChars = 4000;
+  var maxComment = 1000;
   var shown = new Map();    // seq -> element
   var pending = new Map();  // client id -> element of the customer's message not yet numbered
   var unread = 0;
@@ -356,6 +358,7 @@
     node.appendChild(bubble);
     if (translated) node.appendChild(translated);
     node.appendChild(meta);
+    if (kind === 'bot' && message.feedback) node.appendChild(helpfulRow(message));
     return node;
   }
 
@@ -491,6 +494,136 @@
     languageOffer.textContent = '';
   }
 
+  // ------------------------------------------------------------------ feedback (docs/webchat-protocol.md)
+  // "Did this help?" under the answers the server marks with `feedback`: two real buttons, so they are
+  // reachable with Tab and pressed with Enter or Space; the choice is kept with the transcript.
+  function transcriptEntryOf(seq) {
+    for (var k = state.transcript.length - 1; k >= 0; k--) if (state.transcript[k].seq === seq) return state.transcript[k];
+    return null;
+  }
+
+  function helpfulRow(message) {
+    var row = el('div', 'helpful');
+    row.setAttribute('role', 'group');
+    row.setAttribute('aria-label', 'Did this answer help?');
+    row.appendChild(el('span', 'helpful-question', 'Did this help?'));
+    var yes = el('button', 'helpful-button', '👍');
+    var no = el('button', 'helpful-button', '👎');
+    yes.type = no.type = 'button';
+    yes.setAttribute('aria-label', 'Yes, this helped');
+    no.setAttribute('aria-label', 'No, this did not help');
+    var thanks = el('span', 'helpful-thanks');
+    thanks.setAttribute('aria-live', 'polite');
+    function show(choice) {
+      yes.setAttribute('aria-pressed', choice === true ? 'true' : 'false');
+      no.setAttribute('aria-pressed', choice === false ? 'true' : 'false');
+    }
+    function choose(helpful) {
+      if (!send({ type: 'feedback', seq: message.seq, helpful: helpful })) {
+        thanks.textContent = 'Not connected — try again in a moment.';
+        return;
+      }
+      show(helpful);
+      var entry = transcriptEntryOf(message.seq);
+      if (entry) { entry.helpful = helpful; saveTranscript(); }
+      thanks.textContent = '';
+    }
+    yes.addEventListener('click', function () { choose(true); });
+    no.addEventListener('click', function () { choose(false); });
+    show(typeof message.helpful === 'boolean' ? message.helpful : null);
+    row.appendChild(yes);
+    row.appendChild(no);
+    row.appendChild(thanks);
+    return row;
+  }
+
+  function feedbackSaved(frame) {
+    var node = shown.get(frame.seq);
+    var thanks = node && node.querySelector('.helpful-thanks');
+    if (thanks) thanks.textContent = frame.helpful ? 'Thanks! Glad it helped.' : 'Thanks for telling us; we’ll use it to do better.';
+  }
+
+  // A 1-5 rating (and an optional comment) after a person resolved the case: radio buttons in a
+  // fieldset (arrow keys move between them), a comment box, Send and No thanks.
+  var ratingForm = null;
+  function askRating(caseId, agent) {
+    if (typeof caseId !== 'number') return;
+    if (ratingForm && ratingForm.getAttribute('data-case') === String(caseId)) return;
+    if (ratingForm) ratingForm.remove();
+    storage.set('rating', { case: caseId, agent: agent || null });
+    var form = el('form', 'rating');
+    ratingForm = form;
+    form.noValidate = true;
+    form.setAttribute('data-case', String(caseId));
+    var heading = el('p', 'rating-title', 'How did ' + (agent || 'we') + ' do? Rate this conversation.');
+    heading.id = 'llamita-rating-title';
+    form.setAttribute('aria-labelledby', heading.id);
+    form.appendChild(heading);
+    var scale = el('fieldset', 'rating-scale');
+    scale.appendChild(el('legend', 'visually-hidden', 'Rating from 1 (poor) to 5 (excellent)'));
+    [1, 2, 3, 4, 5].forEach(function (score) {
+      var option = el('label', 'rating-option');
+      var radio = el('input');
+      radio.type = 'radio';
+      radio.name = 'llamita-rating';
+      radio.value = String(score);
+      radio.setAttribute('aria-label', score + (score === 1 ? ' star, poor' : score === 5 ? ' stars, excellent' : ' stars'));
+      option.appendChild(radio);
+      option.appendChild(el('span', 'rating-star', '★ ' + score));
+      scale.appendChild(option);
+    });
+    form.appendChild(scale);
+    var commentLabel = el('label', 'rating-comment-label', 'Anything to add? (optional)');
+    commentLabel.htmlFor = 'llamita-rating-comment';
+    var comment = el('textarea', 'rating-comment');
+    comment.id = 'llamita-rating-comment';
+    comment.rows = 2;
+    comment.maxLength = maxComment;
+    form.appendChild(commentLabel);
+    form.appendChild(comment);
+    var buttons = el('div', 'rating-buttons');
+    var submitButton = el('button', 'rating-send', 'Send rating');
+    submitButton.type = 'submit';
+    var skip = el('button', 'rating-skip', 'No thanks');
+    skip.type = 'button';
+    var note = el('p', 'rating-note');
+    note.setAttribute('aria-live', 'polite');
+    buttons.appendChild(submitButton);
+    buttons.appendChild(skip);
+    form.appendChild(buttons);
+    form.appendChild(note);
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var picked = form.querySelector('input[name="llamita-rating"]:checked');
+      if (!picked) { note.textContent = 'Pick from 1 to 5 first.'; return; }
+      var text = comment.value.trim();
+      if (!send({ type: 'rating', case: caseId, score: Number(picked.value), comment: text || null })) {
+        note.textContent = 'Not connected — try again in a moment.';
+      }
+    });
+    skip.addEventListener('click', function () {
+      send({ type: 'rating', case: caseId, score: null });
+      closeRating('');
+    });
+    log.appendChild(form);
+    greeting.hidden = true;
+    followEnd();
+  }
+
+  function closeRating(thanks) {
+    storage.remove('rating');
+    if (!ratingForm) return;
+    var form = ratingForm;
+    ratingForm = null;
+    if (thanks) {
+      var done = el('p', 'rating-thanks', thanks);
+      done.setAttribute('role', 'status');
+      form.replaceWith(done);
+    } else {
+      form.remove();
+    }
+  }
+
   // Put a numbered message in its place: before any higher number, else before the unnumbered
   // (still sending) messages of the customer, which always stay at the bottom.
   function place(node, seq) {
@@ -532,7 +665,8 @@
     return { seq: message.seq, author: message.author, name: message.name || null, text: message.text,
       at: message.at || new Date().toISOString(), id: message.id || undefined,
       translation: message.translation || undefined, original: message.original,
-      attachment: message.attachment || undefined };
+      attachment: message.attachment || undefined, feedback: message.feedback || undefined,
+      helpful: typeof message.helpful === 'boolean' ? message.helpful : undefined };
   }
 
   function removeFromOutbox(id) {
@@ -858,9 +992,14 @@
       case 'message': return showMessage(frame, true);
       case 'ack': return acknowledge(frame.id, frame.seq);
       case 'typing': return showTyping(frame.who);
-      case 'status': return setStatus(frame.state, frame.agent, frame.queue);
+      case 'status':
+        setStatus(frame.state, frame.agent, frame.queue);
+        if (frame.rating) askRating(frame.rating.case, frame.agent);
+        return undefined;
       case 'language_offer': return showLanguageOffer(frame.offer);
       case 'language': return languageChosen();
+      case 'feedback_saved': return feedbackSaved(frame);
+      case 'rating_saved': return closeRating('Thank you for your rating!');
       case 'error': return onError(frame);
       default: return undefined; // pong, and frame types from newer servers
     }
@@ -875,6 +1014,7 @@
       fileLimits = frame.limits.attachments;
       fileInput.accept = fileLimits.types.join(',');
     }
+    if (frame.limits && frame.limits.max_comment_chars) maxComment = frame.limits.max_comment_chars;
     if (state.conversation && frame.conversation !== state.conversation) {
       // A new conversation (the old one is gone): start the screen afresh, keep unsent words.
       state.lastSeq = 0;
@@ -898,6 +1038,7 @@
     updateCounter();
     startPings();
     flush();
+    if (frame.rating) askRating(frame.rating.case, frame.agent);
   }
 
   function onError(frame) {
@@ -935,6 +1076,11 @@
     }
     if (code === 'bad_id') {
       if (id) failMessage(id, 'please try again');
+      return;
+    }
+    if (code === 'bad_rating' || code === 'bad_feedback') {
+      if (code === 'bad_rating' && ratingForm) closeRating('');
+      showNotice(frame.message || 'We could not save that.', 'warn', 5);
       return;
     }
     if (code === 'session_expired') {
@@ -1122,6 +1268,8 @@
   // ------------------------------------------------------------------ start
   setStatus('bot', null);
   drawStored();
+  var storedRating = storage.get('rating', null);
+  if (storedRating && typeof storedRating.case === 'number') askRating(storedRating.case, storedRating.agent);
   updateCounter();
   if (session.get('open') === '1') open();
   else if (state.token || state.outbox.length) connect(); // resume quietly: new replies show on the badge

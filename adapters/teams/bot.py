@@ -28,6 +28,7 @@ from microsoft_agents.hosting.core import ActivityHandler, TurnContext
 from adapters.labels import reason_label
 from adapters.teams import cards
 from adapters.teams.channel import TeamsChannel, split_thread, thread_id
+from adapters.teams.stats import note_answer, stats_answer
 from adapters.teams.text import literal, teams_to_plain
 from routing.cases import MAX_CASE_ID
 from routing.lifecycle import IllegalMove
@@ -36,7 +37,7 @@ from routing.views import CaseView, StaffMember, format_wait
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("help", "queue", "resolve")
+COMMANDS = ("help", "queue", "resolve", "note", "stats")
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 HELP = (
     "**Llamita** hands web-chat customers over to you here. Each hand-over is a card in its team's channel.\n\n"
@@ -46,6 +47,8 @@ HELP = (
     "Commands (mention @Llamita in a channel):\n\n"
     "- `queue`: open cases per team\n"
     "- `resolve [case id]`: resolve a case you hold (under its card, the id is not needed)\n"
+    "- `note [case id] <text>`: a note for the people who train Llamita (under its card, no id needed)\n"
+    "- `stats [today|7d|30d] [team]`: how Llamita and the teams are doing (supervisors)\n"
     "- `help`: this help"
 )
 
@@ -174,6 +177,10 @@ class TeamsBot(ActivityHandler):
             answer = await self._queue()
         elif command == "resolve":
             answer = await self._resolve_command(activity.from_property, arguments, here)
+        elif command == "stats":
+            answer = await stats_answer(self.service, activity.from_property, arguments)
+        elif command == "note":
+            answer = await note_answer(self.service, staff_of(activity.from_property), arguments, here)
         elif command in ("help", ""):
             answer = HELP
         else:

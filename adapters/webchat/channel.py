@@ -24,6 +24,7 @@ from adapters.webchat.limits import Buckets, Gate, RateLimit
 from adapters.webchat.uploads import Uploads
 from routing.config import Settings
 from routing.demo_store import demo_accounts
+from routing.feedback import MAX_COMMENT_CHARS
 from routing.service import MAX_MESSAGE_CHARS, ChatSession, RoutingService
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class WebChat:
         self._message_rates = Buckets(capacity=5.0, per_second=1.0)   # per conversation, across reconnects
         self.links = Links(settings.identity_secret, settings.base_url, settings.attachments.link_seconds)
         self.uploads = Uploads(self)
+        self._feedback_rates = Buckets(capacity=10.0, per_second=1.0)  # thumbs and ratings: apart from messages
         self._present: Counter[str] = Counter()   # conversation id -> its open sockets on this worker
 
     def jobs(self):
@@ -204,22 +206,30 @@ class WebChat:
             chat = await self.service.start_conversation(identity)
         last_seq = hello.get("last_seq")
         delivered = last_seq if isinstance(last_seq, int) and 0 <= last_seq <= chat.last_seq else 0
-        await ws.send_json({
+        welcome = {
             "type": "welcome", "conversation": chat.conversation_id, "token": chat.token,
             "state": chat.state, "agent": chat.agent_name, "last_seq": chat.last_seq,
             "customer": chat.customer_name, "agent_name": self.service.operator.agent_name,
             "identity": "verified" if identity or (subject and chat.customer_external_id == subject) else (
                 "rejected" if identity_token else "anonymous"),
             "identity_expired": bool(identity_token and subject and identity is None),
-            "limits": {"max_chars": MAX_MESSAGE_CHARS, "attachments": self.uploads.inspector.limits()},
+            "limits": {"max_chars": MAX_MESSAGE_CHARS, "max_comment_chars": MAX_COMMENT_CHARS,
+                       "attachments": self.uploads.inspector.limits()},
             "language_offer": chat.language_offer, "language_choice": chat.language_choice,
             "queue": chat.queue,
-        })
+        }
+        if chat.rating_case is not None:
+            welcome["rating"] = {"case": chat.rating_case}   # still waiting for the customer's rating
+        await ws.send_json(welcome)
         return chat, delivered
 
     def rate_limit(self, conversation_id: str) -> RateLimit:
         """Per conversation, not per socket, so reconnecting does not reset it."""
         return self._message_rates.of(conversation_id)
+
+    def feedback_rate_limit(self, conversation_id: str) -> RateLimit:
+        """Feedback frames have their own bucket: a customer changing a thumb twice must not delay a message."""
+        return self._feedback_rates.of(conversation_id)
 
     def run_in_background(self, coroutine) -> None:
         # Llamita's reply must not die with the socket: the message is stored and must be answered.

@@ -13,11 +13,13 @@ import logging
 import time
 from collections import deque
 from contextlib import suppress
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from adapters.webchat.frames import BadFrame, error_frame, message_frame, parse
+from routing.feedback import FeedbackRefused
 from routing.hub import Event, conversation_topic
 from routing.service import MAX_MESSAGE_CHARS, ChatSession, text_refusal, unstorable
 from routing.views import MessageView
@@ -30,6 +32,11 @@ log = logging.getLogger(__name__)
 MAX_CLIENT_ID = 100
 TYPING_EVERY_SECONDS = 2.0
 MAX_WAITING_EVENTS = 200     # a socket this far behind re-reads from the database instead
+_UNREAD = object()
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 # What the customer is told when a message cannot be stored (routing.service.text_refusal).
 REFUSALS = {"empty": "That message is empty.",
             "too_long": f"Messages are limited to {MAX_MESSAGE_CHARS} characters; please split it in parts.",
@@ -42,12 +49,14 @@ class Conversation:
         self.service = chat.service
         self.delivered = delivered
         self.rate = chat.rate_limit(session.conversation_id)
+        self.feedback_rate = chat.feedback_rate_limit(session.conversation_id)
         self.last_typing = 0.0
         self.send_lock = asyncio.Lock()
         self._events: deque[Event] = deque()
         self._reread = False               # a gap or a resync: read from the database before more events
         self._pusher: asyncio.Task | None = None
         self._closing = False
+        self._answers_asked_at: datetime | None | object = _UNREAD   # the customer's "Did this help?" cool-down
 
     async def run(self) -> None:
         self.chat.arrived(self.session.conversation_id)
@@ -106,7 +115,7 @@ class Conversation:
             if not isinstance(seq, int) or seq <= self.delivered:
                 return                                  # already shown (or not for us)
             if carried and seq == self.delivered + 1:
-                await self.ws.send_json(message_frame(MessageView.from_event(carried), self.chat.links))
+                await self.ws.send_json(await self._frame(MessageView.from_event(carried)))
                 self.delivered = seq
             else:
                 await self._send_stored()               # a gap: a message we have no event for
@@ -119,8 +128,26 @@ class Conversation:
         for message in await self.service.messages_after(self.session.conversation_id, self.delivered):
             if self.ws.closed:
                 return
-            await self.ws.send_json(message_frame(message, self.chat.links))
+            await self.ws.send_json(await self._frame(message))
             self.delivered = message.seq
+
+    async def _frame(self, message: MessageView) -> dict:
+        """A message frame; under Llamita's answers, maybe the "Did this help?" question (routing/feedback.py)."""
+        frame = message_frame(message, self.chat.links)
+        if message.author == "bot" and message.topic and await self._ask_about(message.seq):
+            frame["feedback"] = True
+        return frame
+
+    async def _ask_about(self, seq: int) -> bool:
+        learning, conversation_id = self.service.learning, self.session.conversation_id
+        if not learning.answers_cooldown:
+            return learning.ask_about_answer(conversation_id, seq, None)   # sampling alone: nothing to read
+        if self._answers_asked_at is _UNREAD:   # once per socket, and only with a cool-down
+            self._answers_asked_at = await learning.answers_asked_at(conversation_id)
+        if not learning.ask_about_answer(conversation_id, seq, self._answers_asked_at):
+            return False
+        self._answers_asked_at = await learning.mark_answers_asked(conversation_id)
+        return True
 
     async def send(self, frame: dict) -> None:
         async with self.send_lock:
@@ -164,6 +191,10 @@ class Conversation:
             await self.send({"type": "pong"})
         elif kind == "language":
             await self.on_language(frame)
+        elif kind == "feedback":
+            await self.on_feedback(frame)
+        elif kind == "rating":
+            await self.on_rating(frame)
         else:
             await self.send(error_frame("unknown_type", f"Unknown frame type {str(kind)[:40]!r}."))
 
@@ -173,6 +204,51 @@ class Conversation:
             await self.service.choose_language(self.session.conversation_id, frame.get("choice"))
         except ValueError:
             await self.send(error_frame("bad_choice", "That language choice is not on offer."))
+
+    async def on_feedback(self, frame: dict) -> None:
+        """ "Did this help?" on one of Llamita's answers: {"type": "feedback", "seq": n, "helpful": true}."""
+        seq, helpful = frame.get("seq"), frame.get("helpful")
+        if not _whole(seq) or not isinstance(helpful, bool):
+            await self.send(error_frame("bad_feedback", 'Feedback is {"type": "feedback", "seq": <the answer\'s '
+                                        'seq>, "helpful": true or false}.', seq=seq if _whole(seq) else None))
+            return
+        await self._store_feedback(self.service.learning.answer_feedback(self.session.conversation_id, seq, helpful),
+                                   {"type": "feedback_saved", "seq": seq, "helpful": helpful}, seq=seq)
+
+    async def on_rating(self, frame: dict) -> None:
+        """A 1-5 rating of a case people resolved: {"type": "rating", "case": n, "score": 4, "comment": "..."};
+        "score": null says no thanks."""
+        case, score, comment = frame.get("case"), frame.get("score"), frame.get("comment")
+        well_formed = _whole(case) and (score is None or _whole(score)) and \
+            (comment is None or isinstance(comment, str))
+        if not well_formed:
+            await self.send(error_frame("bad_rating", 'A rating is {"type": "rating", "case": <case>, "score": 1-5 '
+                                        'or null, "comment": optional text}.', case=case if _whole(case) else None))
+            return
+        if comment is not None and unstorable(comment):
+            await self.send(error_frame("bad_text", "That comment has characters we can't accept.", case=case))
+            return
+        await self._store_feedback(self.service.learning.rate(self.session.conversation_id, case, score, comment),
+                                   {"type": "rating_saved", "case": case, "score": score}, case=case)
+
+    async def _store_feedback(self, storing, saved: dict, **about) -> None:
+        allowed, wait = self.feedback_rate.allow()
+        if not allowed:
+            storing.close()
+            await self.send(error_frame("rate_limited", "That was quick; please try again in a moment.",
+                                        retry_after=round(wait, 1), **about))
+            return
+        try:
+            await storing
+        except FeedbackRefused as refused:
+            await self.send(error_frame("bad_rating" if "case" in about else "bad_feedback", f"{refused}.", **about))
+            return
+        except Exception:
+            log.exception("could not store feedback in conversation %s", self.session.conversation_id)
+            await self.send(error_frame("not_stored", "We could not save that just now; please try again.",
+                                        retry_after=2, **about))
+            return
+        await self.send(saved)
 
     async def on_message(self, frame: dict) -> None:
         client_id, text = frame.get("id"), frame.get("text")

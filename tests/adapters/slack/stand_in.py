@@ -1,8 +1,10 @@
 """A local stand-in for Slack, for protocol-level tests (no machine here reaches Slack).
 
 `SlackStandIn` serves the Web API methods Llamita calls (the real AsyncWebClient is pointed at it with
-SLACK_API_URL), records every call, and can be told to answer 429 with Retry-After, 500, or an
-`ok: false` error for the next N calls of a method, or to be slow. It also takes the posts Bolt makes
+SLACK_API_URL), including the external file upload (files.getUploadURLExternal gives an upload URL here,
+the bytes are POSTed to it, files.completeUploadExternal finishes it) and views.open, records every call,
+and can be told to answer 429 with Retry-After, 500, or an `ok: false` error for the next N calls of a
+method, or to be slow. It also takes the posts Bolt makes
 to a `response_url`, and plays Slack's side of Socket Mode (apps.connections.open and the WebSocket).
 Modelled on bolt-python's tests/mock_web_api_server, but asyncio and on a free port.
 
@@ -72,6 +74,8 @@ class SlackStandIn:
         self._socket_ready = asyncio.Event()
         self._changed = asyncio.Event()
         self._ts = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self.files: dict[str, dict] = {}             # file id -> {"filename", "length", "data", "completed"}
         self._runner: web.AppRunner | None = None
         self.uploads: dict[str, bytes] = {}                     # file id -> the bytes POSTed to its upload URL
         self.shared_files: list[dict] = []                      # completed uploads: file, channel, thread
@@ -257,28 +261,42 @@ class SlackStandIn:
     def _files_getUploadURLExternal(self, args: dict) -> dict:
         if not args.get("filename") or not str(args.get("length", "")).isdigit():
             return {"ok": False, "error": "invalid_arguments"}
-        file_id = f"F{next(self._ts):08d}"
+        file_id = f"F{next(self._file_ids):08d}"
+        self.files[file_id] = {"filename": args["filename"], "length": int(args["length"]), "data": None,
+                               "completed": False, "alt_txt": args.get("alt_txt")}
         return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
 
     async def _upload(self, request: web.Request) -> web.Response:
         file_id = request.match_info["file_id"]
-        self.uploads[file_id] = await request.read()
-        self._record(Call("upload", {"file_id": file_id, "bytes": len(self.uploads[file_id])}, 200, None))
-        return web.Response(text=f"OK - {len(self.uploads[file_id])}")
+        data = await request.read()
+        known = self.files.get(file_id)
+        self._record(Call("upload", {"file_id": file_id, "bytes": len(data)}, 200 if known else 404, None))
+        if known is None:
+            return web.Response(status=404, text="no such upload")
+        known["data"] = self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}")
 
     def _files_completeUploadExternal(self, args: dict) -> dict:
-        files = args.get("files")
-        files = json.loads(files) if isinstance(files, str) else files
-        shared = []
-        for item in files or []:
-            if item.get("id") not in self.uploads:
-                return {"ok": False, "error": "file_not_found"}
-            record = {"id": item["id"], "title": item.get("title"), "channel": args.get("channel_id"),
-                      "thread_ts": args.get("thread_ts"), "initial_comment": args.get("initial_comment"),
-                      "data": self.uploads[item["id"]]}
-            self.shared_files.append(record)
-            shared.append({"id": item["id"], "title": item.get("title")})
-        return {"ok": True, "files": shared}
+        files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files") or []
+        done = []
+        for item in files:
+            known = self.files.get(item.get("id"))
+            if known is None or known["data"] is None or len(known["data"]) != known["length"]:
+                return {"ok": False, "error": "file_upload_incomplete"}   # the bytes never arrived as announced
+            known["completed"] = True
+            known["shared_to"] = args.get("channel_id") or args.get("channels")
+            self.shared_files.append({"id": item["id"], "title": item.get("title"), "channel": args.get("channel_id"),
+                                      "thread_ts": args.get("thread_ts"),
+                                      "initial_comment": args.get("initial_comment"), "data": known["data"]})
+            done.append({"id": item["id"], "title": item.get("title"), "name": known["filename"],
+                         "mimetype": "image/png", "is_public": bool(known["shared_to"])})
+        return {"ok": True, "files": done}
+
+    def _views_open(self, args: dict) -> dict:
+        view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view")
+        if not args.get("trigger_id") or not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True, "view": {"id": f"V{next(self._file_ids):08d}", **view}}
 
     def _apps_connections_open(self, _args: dict) -> dict:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket-mode"}
@@ -394,6 +412,25 @@ class SlackSide:
                   "selected_option": {"text": {"type": "plain_text", "text": team}, "value": team}}
         return await self.send(self.action_body(user, channel, message_ts, action),
                                "application/x-www-form-urlencoded")
+
+    async def interact(self, payload: dict) -> Answer:
+        """An interactivity request (a shortcut, a modal's submission) as Slack sends it: a form with `payload`."""
+        return await self.send(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def shortcut_payload(self, user: str, channel: str, callback_id: str, message: dict) -> dict:
+        """A message shortcut used on `message` (its ts, and thread_ts for a reply)."""
+        return {"type": "message_action", "callback_id": callback_id, "trigger_id": f"{next(self._ids)}.trigger",
+                "user": {"id": user, "name": user.lower(), "team_id": TEAM_ID}, "team": {"id": TEAM_ID},
+                "channel": {"id": channel, "name": "team-channel"}, "message_ts": message.get("ts"),
+                "message": {"type": "message", **message}, "api_app_id": "ALLAMITA", "token": "legacy-unused",
+                "response_url": f"{self.stand_in.url}/respond/{next(self._ids)}"}
+
+    def submission_payload(self, user: str, view: dict, values: dict) -> dict:
+        """The submission of a modal Llamita opened (`view` as views.open got it), with the inputs' values."""
+        return {"type": "view_submission", "team": {"id": TEAM_ID}, "api_app_id": "ALLAMITA",
+                "user": {"id": user, "name": user.lower(), "team_id": TEAM_ID}, "token": "legacy-unused",
+                "trigger_id": f"{next(self._ids)}.trigger",
+                "view": {**view, "id": "V1", "team_id": TEAM_ID, "state": {"values": values}}}
 
     async def command(self, user: str, text: str, channel: str = "C0COMPLIANCE") -> Answer:
         body = urlencode({

@@ -75,7 +75,7 @@ def test_the_app_package_has_the_manifest_with_the_bots_id_its_commands_and_the_
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
     assert manifest["developer"]["privacyUrl"] == "https://llamita.example.org/privacy"
     [commands] = manifest["bots"][0]["commandLists"]
-    assert [command["title"] for command in commands["commands"]] == ["help", "queue", "resolve"]
+    assert [command["title"] for command in commands["commands"]] == ["help", "queue", "resolve", "note", "stats"]
     permissions = manifest["authorization"]["permissions"]["resourceSpecific"]
     assert {"name": "ChannelMessage.Read.Group", "type": "Application"} in permissions   # hears thread replies
     assert "{{" not in json.dumps(manifest)
