@@ -270,7 +270,7 @@ async def test_lost_ack_and_reconnect_deliver_once_and_reload_shows_each_message
         page_side.on_message(lambda message: server_side.send(message))
         server_side.on_message(lambda message: None if deaf["on"] else page_side.send(message))
 
-    await customer.route_web_socket(re.compile(r"/chat/ws$"), relay)
+    await customer.route_web_socket(re.compile(r"/chat/ws(\?resume=1)?$"), relay)
     await _open_widget(customer, live_server.base_url)
     await _say(customer, "How many bags can I bring?")
     await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("8 kg")
