@@ -37,40 +37,24 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.blocks import CLAIM, RESOLVE, TAKE_OVER, TRANSFER, UNFREEZE, Team, staff_mention
+from adapters.slack.commands import SlackCommands
 from adapters.slack.outbound import SlackPoster, error_code, marked_case, retry_after
+from adapters.slack.people import SlackPeople
 from adapters.slack.stats import SlackStats
 from adapters.slack.text import mentioned_users, mrkdwn_literal, slack_to_plain
 from routing.channels import Delivery
 from routing.config import Settings, TeamConfig
 from routing.lifecycle import IllegalMove
 from routing.service import MAX_MESSAGE_CHARS, CaseNotFound, RoutingService
-from routing.views import CaseView, StaffMember, format_wait
+from routing.views import CaseView, StaffMember
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
-NAME_TTL = 3600.0
-MEMBERS_TTL = 60.0
-QUEUE_LISTED = 10           # cases per team that /llamita queue lists
 LOOKUP_BUDGET = 1.0         # all of a thread message's name look-ups together, while Slack waits for our 200
 PARENT_LOOKUP_TIMEOUT = 1.0 # reading the card a reply is under, when no case knows it yet
 SEEN_EVENTS = 5000
 CARD_RECORD_GRACE = 60.0    # seconds after a card's post during which a reply may beat its recording
-HELP = (
-    "*Llamita* hands web-chat customers over to you here. Each hand-over is a card in its team's channel:\n"
-    "• *Claim* takes the case; then everything you write in the card's thread goes to the customer "
-    "under your display name. Colleagues' replies in the thread stay internal notes unless they *Take over*.\n"
-    "• *Transfer* sends it to another team; *Resolve* closes it.\n"
-    "• *Unfreeze account* (on cards whose customer's account is frozen): once you have confirmed who the "
-    "customer is, they can book and pay again.\n"
-    "Commands:\n"
-    "• `/llamita queue`: open cases per team\n"
-    "• `/llamita resolve [case id]`: resolve a case you hold (the id is on the card)\n"
-    "• `/llamita note <case id> <text>`: a note for the people who train Llamita (or the *Note for trainers* "
-    "shortcut on a message in the case's thread)\n"
-    "• `/llamita stats [today|7d|30d] [team]`: how Llamita and the teams are doing (supervisors)\n"
-    "• `/llamita help`: this help"
-)
 
 
 Tell = Callable[[str], Awaitable[None]]   # says something only the person acting sees
@@ -128,12 +112,11 @@ class SlackChannel:
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
         self.team_id: str | None = None
-        self._names: dict[str, tuple[float, str]] = {}
-        self._members: dict[str, tuple[float, frozenset[str]]] = {}
         self._seen_events: OrderedDict[str, None] = OrderedDict()
         self._events_in_flight: dict[str, asyncio.Future] = {}
         self._told: set[tuple[str, int, str]] = set()   # (user, case, what) explained once per process
         self._tasks: set[asyncio.Task] = set()
+        self.people = SlackPeople(self.client, self._tasks)
         self._lifecycle: set[asyncio.Task] = set()      # connecting and identifying: not "work" to drain
         self._socket_mode_handler = None
         self._register_listeners()
@@ -254,9 +237,9 @@ class SlackChannel:
         app.action(TRANSFER)(self._on_transfer)
         app.action(UNFREEZE)(self._on_unfreeze)
         # `/llamita stats` and `note`, and the "Note for trainers" shortcut (adapters/slack/stats.py): registered
-        # first, so that its matcher takes those and leaves every other /llamita to _on_command.
+        # first, so that its matcher takes those and leaves every other /llamita to SlackCommands.
         SlackStats(self).register(app)
-        app.command("/llamita")(self._on_command)
+        SlackCommands(self).register(app)   # queue, resolve, help: every other /llamita
         # Last: any other event (if someone subscribes the app to more) is acknowledged, not answered
         # 404, which Slack would retry and, repeated, answer by switching the event subscription off.
         app.event(re.compile(".*"))(self._on_other_event)
@@ -320,7 +303,7 @@ class SlackChannel:
         raw = event.get("text") or ""
         # Looked up together, within a budget: Slack must have our answer within 3 s. A name that does not
         # come in time is "a colleague", never a made-up one.
-        names = await self._names_within({user, *mentioned_users(raw)}, LOOKUP_BUDGET)
+        names = await self.people.names_within({user, *mentioned_users(raw)}, LOOKUP_BUDGET)
         text = slack_to_plain(raw, names.get).strip()
         has_files = bool(event.get("files")) or subtype == "file_share"
         if not text:
@@ -481,7 +464,7 @@ class SlackChannel:
         if case is None or not await self._allowed(case, user, "claim", tell):
             return
         handle = (body.get("user") or {}).get("name") or "Support"
-        staff = StaffMember(f"slack:{user}", await self._display_name(user, fallback=handle), self.name)
+        staff = StaffMember(f"slack:{user}", await self.people.display_name(user, fallback=handle), self.name)
         outcome = await self.service.claim(case.id, staff, take_over=take_over)
         if outcome.won:
             await tell(f"Case #{case.id} is yours. Reply in the card's thread: your messages go to the customer "
@@ -502,11 +485,11 @@ class SlackChannel:
         user, _channel = self._where(body)
         case = await self._case_from(action.get("value"), tell)
         if case is not None:
-            answer = await self._resolve(case, user)
+            answer = await self.resolve_case(case, user)
             if answer:
                 await tell(answer)
 
-    async def _resolve(self, case: CaseView, user: str) -> str | None:
+    async def resolve_case(self, case: CaseView, user: str) -> str | None:
         """Resolve for a Slack user; returns what to tell them when it did not happen (or None)."""
         staff_id = f"slack:{user}"
         if case.state == "claimed" and case.claimed_by != staff_id:
@@ -516,7 +499,7 @@ class SlackChannel:
             team = mrkdwn_literal(case.team_name or "its")
             return f"Only members of {self._channel_mention(case)} can resolve {team} cases."
         name = case.claimed_by_name if case.claimed_by == staff_id and case.claimed_by_name else \
-            await self._display_name(user)
+            await self.people.display_name(user)
         try:
             await self.service.resolve(case.id, StaffMember(staff_id, name, self.name))
         except IllegalMove:
@@ -531,7 +514,7 @@ class SlackChannel:
             return
         team_id = (action.get("selected_option") or {}).get("value", "")
         name = case.claimed_by_name if case.claimed_by == f"slack:{user}" and case.claimed_by_name else \
-            await self._display_name(user)
+            await self.people.display_name(user)
         try:
             moved = await self.service.transfer(case.id, team_id, StaffMember(f"slack:{user}", name, self.name))
         except (IllegalMove, ValueError) as refused:
@@ -547,73 +530,13 @@ class SlackChannel:
             return
         staff_id = f"slack:{user}"
         name = case.claimed_by_name if case.claimed_by == staff_id and case.claimed_by_name else \
-            await self._display_name(user)
+            await self.people.display_name(user)
         try:
             await self.service.unfreeze(case.id, StaffMember(staff_id, name, self.name))
         except (IllegalMove, ValueError) as refused:
             await tell(f"The account of case #{case.id} was not unfrozen: {mrkdwn_literal(str(refused))}.")
             return
         await tell(f"The account of case #{case.id} is unfrozen; the customer has been told.")
-
-    # ---------------------------------------------------------------- /llamita
-
-    async def _on_command(self, ack, command: dict, respond) -> None:
-        words = (command.get("text") or "").split()
-        sub = words[0].lower() if words else "help"
-        if sub == "queue":
-            await ack()
-            self._spawn(self._queue(respond))
-        elif sub == "resolve":
-            await ack()
-            self._spawn(self._resolve_command(command, words[1:], respond))
-        elif sub == "help":
-            await ack(response_type="ephemeral", text=HELP)
-        else:
-            await ack(response_type="ephemeral",
-                      text=f"I don't know `{mrkdwn_literal(sub[:40])}`.\n\n{HELP}")
-
-    async def _queue(self, respond) -> None:
-        lines = []
-        for team in self.service.operator.teams:
-            # The longest-waiting few of each team, and how many in all: a queue of hundreds stays readable.
-            page = await self.service.open_case_page(team.id, limit=QUEUE_LISTED, recent=0)
-            channel = self.target_for(team)
-            where = f" in <#{channel}>" if channel else ""
-            lines.append(f"*{mrkdwn_literal(team.name)}*{where}: "
-                         + (f"{page.total} open" if page.total else "nothing open"))
-            for case in page.cases:
-                if case.state == "claimed":
-                    state = f"claimed by {staff_mention(case.claimed_by, case.claimed_by_name)}"
-                else:
-                    state = f"waiting {format_wait(case.waited_seconds)}"
-                lines.append(f"• #{case.id} {mrkdwn_literal(blocks.reason_label(case))}: {state}")
-            if page.total > len(page.cases):
-                lines.append(f"• … and {page.total - len(page.cases)} more")
-        await respond(response_type="ephemeral", replace_original=False, text="\n".join(lines) or "No teams.")
-
-    async def _resolve_command(self, command: dict, arguments: list[str], respond) -> None:
-        user = command.get("user_id", "")
-        staff_id = f"slack:{user}"
-        if arguments:
-            number = arguments[0].lstrip("#")
-            try:
-                case = await self.service.case(int(number), recent=0)
-            except (ValueError, CaseNotFound):
-                await respond(response_type="ephemeral", text=f"There is no case {mrkdwn_literal(number[:20])}.")
-                return
-        else:
-            # Slack does not say which thread a command was typed in: take the one case this person holds.
-            held = [case for case in await self.service.open_cases() if case.claimed_by == staff_id]
-            if len(held) != 1:
-                listing = ", ".join(f"#{case.id}" for case in held)
-                text = (f"You hold {len(held)} cases ({listing}); say which: `/llamita resolve <case id>`."
-                        if held else "You hold no case. Say which one: `/llamita resolve <case id>` "
-                                     "(the id is on the card).")
-                await respond(response_type="ephemeral", text=text)
-                return
-            case = held[0]
-        answer = await self._resolve(case, user)
-        await respond(response_type="ephemeral", text=answer or f"Resolved case #{case.id}.")
 
     # ================================================================== Slack look-ups and replies
 
@@ -625,7 +548,7 @@ class SlackChannel:
         """Only members of the case's team channel act on its cases; `tell` says why not to the person."""
         team_channel = self._current_target(case)
         try:
-            allowed = bool(team_channel) and user in await self._channel_members(team_channel)
+            allowed = bool(team_channel) and user in await self.people.channel_members(team_channel)
         except Exception as error:
             log.warning("could not check the members of %s: %s", team_channel, error)
             if tell:
@@ -635,53 +558,6 @@ class SlackChannel:
             await tell(f"Only members of {self._channel_mention(case)} can {verb} "
                        f"{mrkdwn_literal(case.team_name or 'its')} cases.")
         return allowed
-
-    async def _channel_members(self, channel: str) -> frozenset[str]:
-        cached = self._members.get(channel)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        members: set[str] = set()
-        cursor = None
-        while True:
-            response = await self.client.conversations_members(channel=channel, limit=1000, cursor=cursor)
-            members.update(response.get("members") or [])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-        result = frozenset(members)
-        self._members[channel] = (time.monotonic() + MEMBERS_TTL, result)
-        return result
-
-    async def _names_within(self, users: set[str], budget: float) -> dict[str, str]:
-        """Display names of `users`, looked up at once; those Slack has not told within `budget` seconds are
-        left out (their look-ups go on, to fill the cache for next time)."""
-        lookups = {user: asyncio.ensure_future(self._display_name(user, fallback="")) for user in users}
-        done, pending = await asyncio.wait(lookups.values(), timeout=budget) if lookups else (set(), set())
-        for task in pending:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        return {user: task.result() for user, task in lookups.items() if task in done and task.result()}
-
-    async def _display_name(self, user: str, timeout: float | None = None, fallback: str = "Support") -> str:
-        """The name the customer sees for a Slack user (display name, else real name); cached. If Slack
-        can't say, `fallback` (a click carries the user's handle)."""
-        cached = self._names.get(user)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        try:
-            response = await asyncio.wait_for(self.client.users_info(user=user), timeout)
-            person = response.get("user") or {}
-            profile = person.get("profile") or {}
-            name = (profile.get("display_name") or profile.get("real_name") or person.get("real_name")
-                    or person.get("name") or "").strip()
-        except Exception as error:
-            log.warning("could not look up Slack user %s: %s", user, error)
-            return cached[1] if cached else fallback
-        name = re.sub(r"\s+", " ", name)[:80]
-        if not name:
-            return fallback   # Slack knows no name: not remembered as one (a mention then reads "a colleague")
-        self._names[user] = (time.monotonic() + NAME_TTL, name)
-        return name
 
     async def _ephemeral(self, channel: str | None, user: str, text: str, thread_ts: str | None = None) -> None:
         """A note only `user` sees; best effort, with one retry after a 429."""

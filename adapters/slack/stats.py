@@ -154,7 +154,7 @@ class SlackStats:
 
     async def _store_note(self, case_id: int, user: str, text: str, *, respond=None,
                           channel: str | None = None, thread_ts: str | None = None) -> bool:
-        name = await self.channel._display_name(user)
+        name = await self.channel.people.display_name(user)
         try:
             await self.service.learning.add_note(case_id, StaffMember(f"slack:{user}", name, "slack"), text)
             answer = f"Thanks: your note on case #{case_id} is with the people who train Llamita."
