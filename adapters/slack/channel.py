@@ -36,7 +36,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
-from adapters.slack.blocks import CLAIM, RESOLVE, TAKE_OVER, TRANSFER, UNFREEZE, Team, staff_mention
+from adapters.slack.blocks import Team, staff_mention
+from adapters.slack.buttons import SlackButtons
 from adapters.slack.commands import SlackCommands
 from adapters.slack.outbound import SlackPoster, error_code, marked_case, retry_after
 from adapters.slack.people import SlackPeople
@@ -147,9 +148,9 @@ class SlackChannel:
         return await to_aiohttp_response(bolt_response)
 
     async def start(self) -> None:
-        self._lifecycle.add(self._spawn(self._identify()))
+        self._lifecycle.add(self.spawn(self._identify()))
         if self.credentials.socket_mode:
-            self._lifecycle.add(self._spawn(self._connect_socket_mode()))
+            self._lifecycle.add(self.spawn(self._connect_socket_mode()))
 
     async def stop(self) -> None:
         if self._socket_mode_handler is not None:
@@ -214,7 +215,7 @@ class SlackChannel:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60.0)
 
-    def _spawn(self, coroutine: Awaitable) -> asyncio.Task:
+    def spawn(self, coroutine: Awaitable) -> asyncio.Task:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._finished)
@@ -231,11 +232,7 @@ class SlackChannel:
     def _register_listeners(self) -> None:
         app = self.app
         app.event("message")(self._on_message_event)
-        app.action(CLAIM)(self._on_claim)
-        app.action(TAKE_OVER)(self._on_take_over)
-        app.action(RESOLVE)(self._on_resolve)
-        app.action(TRANSFER)(self._on_transfer)
-        app.action(UNFREEZE)(self._on_unfreeze)
+        SlackButtons(self).register(app)   # Claim, Take over, Resolve, Transfer, Unfreeze
         # `/llamita stats` and `note`, and the "Note for trainers" shortcut (adapters/slack/stats.py): registered
         # first, so that its matcher takes those and leaves every other /llamita to SlackCommands.
         SlackStats(self).register(app)
@@ -308,11 +305,11 @@ class SlackChannel:
         has_files = bool(event.get("files")) or subtype == "file_share"
         if not text:
             if has_files:
-                self._spawn(self._ephemeral(channel, user, "Files aren't sent to the customer; only text is. "
+                self.spawn(self.ephemeral(channel, user, "Files aren't sent to the customer; only text is. "
                                             "Describe what they need to know in words.", thread_ts))
             return
         if len(text) > MAX_MESSAGE_CHARS:
-            self._spawn(self._ephemeral(channel, user, f"That message is longer than {MAX_MESSAGE_CHARS} "
+            self.spawn(self.ephemeral(channel, user, f"That message is longer than {MAX_MESSAGE_CHARS} "
                                         "characters, so it was not sent. Please split it.", thread_ts))
             return
         try:
@@ -329,10 +326,10 @@ class SlackChannel:
         if outcome.duplicate:
             return
         if has_files:
-            self._spawn(self._ephemeral(channel, user, "The text went to the customer; files aren't sent.",
+            self.spawn(self.ephemeral(channel, user, "The text went to the customer; files aren't sent.",
                                         thread_ts))
         if not outcome.to_customer:
-            self._spawn(self._explain_note(case, channel, user, thread_ts))
+            self.spawn(self._explain_note(case, channel, user, thread_ts))
 
     async def _case_of_card(self, channel: str, card_ts: str, event: dict, context: dict) -> int | None:
         """The case of a card of ours no case is bound to yet, read from its marker: the card whose post is
@@ -357,7 +354,7 @@ class SlackChannel:
             # case's card in a channel it was transferred out of is not this one's twin.
             here = [ref for target, ref in await self.service.staff_threads(case_id, self.name) if target == channel]
             if here and card_ts not in here:
-                self._spawn(self._retire_copy(channel, card_ts, case_id))
+                self.spawn(self._retire_copy(channel, card_ts, case_id))
         return case_id
 
     async def _retire_copy(self, channel: str, card_ts: str, case_id: int) -> None:
@@ -384,7 +381,7 @@ class SlackChannel:
         else:
             why = (f"This case is {case.state}; your message is kept as an internal note and the customer "
                    "does not see it.")
-        await self._ephemeral(channel, user, why, thread_ts)
+        await self.ephemeral(channel, user, why, thread_ts)
 
     async def _on_edit(self, event: dict, context: dict) -> None:
         """Edits and deletions are not relayed: the customer already has the message as first sent."""
@@ -403,91 +400,13 @@ class SlackChannel:
         if case_id is None:
             return
         what = "edit" if event.get("subtype") == "message_changed" else "deletion"
-        self._spawn(self._ephemeral(
+        self.spawn(self.ephemeral(
             channel, user,
             f"Your {what} stays in Slack only: Llamita does not relay edits or deletions. The customer (or "
             "the case notes, for an internal note) keeps the message as first sent. To correct it, write a "
             "new message in the thread.", thread_ts))
 
-    # ---------------------------------------------------------------- buttons
-
-    # Answers to the person who clicked go through the click's response_url: Slack refuses
-    # chat.postEphemeral to someone outside the channel, and a refused outsider must still hear why.
-
-    async def _on_claim(self, ack, body: dict, action: dict, respond) -> None:
-        await ack()
-        self._spawn(self._claim(body, action, self._teller(respond, body), take_over=False))
-
-    async def _on_take_over(self, ack, body: dict, action: dict, respond) -> None:
-        await ack()
-        self._spawn(self._claim(body, action, self._teller(respond, body), take_over=True))
-
-    async def _on_resolve(self, ack, body: dict, action: dict, respond) -> None:
-        await ack()
-        self._spawn(self._resolve_click(body, action, self._teller(respond, body)))
-
-    async def _on_transfer(self, ack, body: dict, action: dict, respond) -> None:
-        await ack()
-        self._spawn(self._transfer(body, action, self._teller(respond, body)))
-
-    async def _on_unfreeze(self, ack, body: dict, action: dict, respond) -> None:
-        await ack()
-        self._spawn(self._unfreeze(body, action, self._teller(respond, body)))
-
-    @staticmethod
-    def _where(body: dict) -> tuple[str, str | None]:
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        return body["user"]["id"], channel
-
-    def _teller(self, respond, body: dict) -> Tell:
-        user, channel = self._where(body)
-
-        async def tell(text: str) -> None:
-            try:
-                await respond(text=text, response_type="ephemeral", replace_original=False)
-            except Exception as error:   # no response_url (or it expired): the ephemeral note, best effort
-                log.warning("could not answer a click through its response_url: %s", type(error).__name__)
-                await self._ephemeral(channel, user, text)
-
-        return tell
-
-    async def _case_from(self, value: str | None, tell: Tell) -> CaseView | None:
-        try:
-            return await self.service.case(int(value or ""), recent=0)
-        except (ValueError, CaseNotFound):
-            await tell("That case no longer exists.")
-            return None
-
-    async def _claim(self, body: dict, action: dict, tell: Tell, *, take_over: bool) -> None:
-        user, _channel = self._where(body)
-        case = await self._case_from(action.get("value"), tell)
-        if case is None or not await self._allowed(case, user, "claim", tell):
-            return
-        handle = (body.get("user") or {}).get("name") or "Support"
-        staff = StaffMember(f"slack:{user}", await self.people.display_name(user, fallback=handle), self.name)
-        outcome = await self.service.claim(case.id, staff, take_over=take_over)
-        if outcome.won:
-            await tell(f"Case #{case.id} is yours. Reply in the card's thread: your messages go to the customer "
-                       "under your display name.")
-            return
-        now = outcome.case
-        if now.state == "claimed" and now.claimed_by == staff.id:
-            text = f"You already have case #{case.id}."
-        elif now.state == "claimed":
-            text = f"Case #{case.id} is already claimed by {staff_mention(now.claimed_by, now.claimed_by_name)}."
-            if not take_over:
-                text += " Use *Take over* if you need to continue it yourself."
-        else:
-            text = f"Case #{case.id} is {now.state}; it can't be claimed now."
-        await tell(text)
-
-    async def _resolve_click(self, body: dict, action: dict, tell: Tell) -> None:
-        user, _channel = self._where(body)
-        case = await self._case_from(action.get("value"), tell)
-        if case is not None:
-            answer = await self.resolve_case(case, user)
-            if answer:
-                await tell(answer)
+    # ================================================================== shared by buttons and commands
 
     async def resolve_case(self, case: CaseView, user: str) -> str | None:
         """Resolve for a Slack user; returns what to tell them when it did not happen (or None)."""
@@ -495,9 +414,9 @@ class SlackChannel:
         if case.state == "claimed" and case.claimed_by != staff_id:
             return (f"{staff_mention(case.claimed_by, case.claimed_by_name)} has case #{case.id}; only they can "
                     "resolve it. Use *Take over* first if you need to.")
-        if not await self._allowed(case, user, "resolve"):
+        if not await self.allowed(case, user, "resolve"):
             team = mrkdwn_literal(case.team_name or "its")
-            return f"Only members of {self._channel_mention(case)} can resolve {team} cases."
+            return f"Only members of {self.channel_mention(case)} can resolve {team} cases."
         name = case.claimed_by_name if case.claimed_by == staff_id and case.claimed_by_name else \
             await self.people.display_name(user)
         try:
@@ -506,45 +425,13 @@ class SlackChannel:
             return f"Case #{case.id} is already {case.state}."
         return None
 
-    async def _transfer(self, body: dict, action: dict, tell: Tell) -> None:
-        user, _channel = self._where(body)
-        case_id = blocks.case_id_of_block(action.get("block_id"))
-        case = await self._case_from(str(case_id) if case_id else None, tell)
-        if case is None or not await self._allowed(case, user, "transfer", tell):
-            return
-        team_id = (action.get("selected_option") or {}).get("value", "")
-        name = case.claimed_by_name if case.claimed_by == f"slack:{user}" and case.claimed_by_name else \
-            await self.people.display_name(user)
-        try:
-            moved = await self.service.transfer(case.id, team_id, StaffMember(f"slack:{user}", name, self.name))
-        except (IllegalMove, ValueError) as refused:
-            await tell(f"Case #{case.id} was not transferred: {mrkdwn_literal(str(refused))}.")
-            return
-        await tell(f"Case #{case.id} went to {mrkdwn_literal(moved.team_name or team_id)}.")
-
-    async def _unfreeze(self, body: dict, action: dict, tell: Tell) -> None:
-        """Unfreeze the customer's account, for members of the case's team channel (like Claim)."""
-        user, _channel = self._where(body)
-        case = await self._case_from(action.get("value"), tell)
-        if case is None or not await self._allowed(case, user, "unfreeze accounts of", tell):
-            return
-        staff_id = f"slack:{user}"
-        name = case.claimed_by_name if case.claimed_by == staff_id and case.claimed_by_name else \
-            await self.people.display_name(user)
-        try:
-            await self.service.unfreeze(case.id, StaffMember(staff_id, name, self.name))
-        except (IllegalMove, ValueError) as refused:
-            await tell(f"The account of case #{case.id} was not unfrozen: {mrkdwn_literal(str(refused))}.")
-            return
-        await tell(f"The account of case #{case.id} is unfrozen; the customer has been told.")
-
     # ================================================================== Slack look-ups and replies
 
-    def _channel_mention(self, case: CaseView) -> str:
+    def channel_mention(self, case: CaseView) -> str:
         channel = self._current_target(case)
         return f"<#{channel}>" if channel else "the team's channel"
 
-    async def _allowed(self, case: CaseView, user: str, verb: str, tell: Tell | None = None) -> bool:
+    async def allowed(self, case: CaseView, user: str, verb: str, tell: Tell | None = None) -> bool:
         """Only members of the case's team channel act on its cases; `tell` says why not to the person."""
         team_channel = self._current_target(case)
         try:
@@ -555,11 +442,11 @@ class SlackChannel:
                 await tell("I couldn't check the channel's members with Slack just now; please try again in a moment.")
             return False
         if not allowed and tell:
-            await tell(f"Only members of {self._channel_mention(case)} can {verb} "
+            await tell(f"Only members of {self.channel_mention(case)} can {verb} "
                        f"{mrkdwn_literal(case.team_name or 'its')} cases.")
         return allowed
 
-    async def _ephemeral(self, channel: str | None, user: str, text: str, thread_ts: str | None = None) -> None:
+    async def ephemeral(self, channel: str | None, user: str, text: str, thread_ts: str | None = None) -> None:
         """A note only `user` sees; best effort, with one retry after a 429."""
         if not channel:
             return

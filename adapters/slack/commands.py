@@ -47,10 +47,10 @@ class SlackCommands:
         sub = words[0].lower() if words else "help"
         if sub == "queue":
             await ack()
-            self.channel._spawn(self._queue(respond))
+            self.channel.spawn(self._queue(respond))
         elif sub == "resolve":
             await ack()
-            self.channel._spawn(self._resolve_command(command, words[1:], respond))
+            self.channel.spawn(self._resolve_command(command, words[1:], respond))
         elif sub == "help":
             await ack(response_type="ephemeral", text=HELP)
         else:

@@ -110,7 +110,7 @@ class SlackStats:
                 "under `supervisors:` in the operator file."))
             return
         await ack(response_type="ephemeral", text=f"Gathering the stats for {PERIODS[period]}…")
-        self.channel._spawn(self._send_report(period, team, respond))
+        self.channel.spawn(self._send_report(period, team, respond))
 
     async def _send_report(self, period_name: str, team: str | None, respond) -> None:
         try:
@@ -150,7 +150,7 @@ class SlackStats:
             await ack(response_type="ephemeral", text=NOTE_USAGE)
             return
         await ack()
-        self.channel._spawn(self._store_note(int(number), command.get("user_id", ""), text, respond=respond))
+        self.channel.spawn(self._store_note(int(number), command.get("user_id", ""), text, respond=respond))
 
     async def _store_note(self, case_id: int, user: str, text: str, *, respond=None,
                           channel: str | None = None, thread_ts: str | None = None) -> bool:
@@ -165,14 +165,14 @@ class SlackStats:
         if respond is not None:
             await respond(response_type="ephemeral", replace_original=False, text=answer)
         else:
-            await self.channel._ephemeral(channel, user, answer, thread_ts)
+            await self.channel.ephemeral(channel, user, answer, thread_ts)
         return answer.startswith("Thanks")
 
     # ---------------------------------------------------------------- the message shortcut
 
     async def _on_note_shortcut(self, ack, body: dict) -> None:
         await ack()
-        self.channel._spawn(self._open_note(body))
+        self.channel.spawn(self._open_note(body))
 
     async def _open_note(self, body: dict) -> None:
         user = (body.get("user") or {}).get("id", "")
@@ -181,7 +181,7 @@ class SlackStats:
         thread = message.get("thread_ts") or message.get("ts")
         case_id = await self.service.case_for_thread("slack", thread, target=channel) if thread else None
         if case_id is None:
-            await self.channel._ephemeral(channel, user, "Notes for the trainers go on a case: use this on a case "
+            await self.channel.ephemeral(channel, user, "Notes for the trainers go on a case: use this on a case "
                                           "card or a message in its thread.")
             return
         await self.channel.client.views_open(trigger_id=body.get("trigger_id"), view={
@@ -208,5 +208,5 @@ class SlackStats:
         except (ValueError, KeyError, TypeError):
             return
         user = (body.get("user") or {}).get("id", "")
-        self.channel._spawn(self._store_note(case_id, user, text, channel=where.get("channel"),
+        self.channel.spawn(self._store_note(case_id, user, text, channel=where.get("channel"),
                                              thread_ts=where.get("thread")))
