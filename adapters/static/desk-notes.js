@@ -1,6 +1,8 @@
 /*
  * Notes for the people who train Llamita, on the case open in the desk (GET/POST
  * /desk/api/cases/{id}/notes). desk.js announces the open case with a `llamita:case-opened` event.
+ * The notes fold into one line beside the case details (a <details>), so the conversation keeps the room;
+ * the line counts the notes already written.
  */
 (function () {
   'use strict';
@@ -12,6 +14,7 @@
   var form = document.getElementById('training-note-form');
   var text = document.getElementById('training-note-text');
   var status = document.getElementById('training-note-status');
+  var count = document.getElementById('training-notes-count');
   var caseId = null;
 
   function headerSafe(value) { return unescape(encodeURIComponent(value)); }
@@ -24,6 +27,9 @@
       list.appendChild(item);
     });
     list.hidden = notes.length === 0;
+    count.textContent = String(notes.length);
+    count.hidden = notes.length === 0;
+    count.title = notes.length === 1 ? '1 note written' : notes.length + ' notes written';
   }
 
   function load() {
@@ -38,8 +44,13 @@
   document.addEventListener('llamita:case-opened', function (event) {
     var id = event.detail && event.detail.id;
     box.hidden = typeof id !== 'number';
-    if (id !== caseId) { caseId = id; status.textContent = ''; load(); }
+    if (id !== caseId) {
+      // Another case: fold the notes again, and a half-written note does not follow to it.
+      caseId = id; status.textContent = ''; text.value = ''; box.open = false; show([]); load();
+    }
   });
+
+  box.addEventListener('toggle', function () { if (box.open) text.focus(); });
 
   form.addEventListener('submit', function (event) {
     event.preventDefault();

@@ -502,13 +502,32 @@
     return null;
   }
 
+  // A thumb drawn as an inline SVG in the text colour, not an emoji: without a colour-emoji font (a bare
+  // Linux desktop, Debian's Chromium) 👍 and 👎 show as two empty boxes. Down is up, flipped.
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var THUMB = 'M7 10v11H4a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1zm0 0l4-8a3 3 0 0 1 3 3v4h5.2a2 2 0 0 1 2 2.4l-1.5 7.6a2 2 0 0 1-2 1.6H7';
+  function thumb(up) {
+    var svg = document.createElementNS(SVG_NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    svg.setAttribute('class', 'thumb');
+    var path = document.createElementNS(SVG_NS, 'path');
+    path.setAttribute('d', THUMB);
+    if (!up) path.setAttribute('transform', 'matrix(1 0 0 -1 0 24)');
+    svg.appendChild(path);
+    return svg;
+  }
+
   function helpfulRow(message) {
     var row = el('div', 'helpful');
     row.setAttribute('role', 'group');
     row.setAttribute('aria-label', 'Did this answer help?');
     row.appendChild(el('span', 'helpful-question', 'Did this help?'));
-    var yes = el('button', 'helpful-button', '👍');
-    var no = el('button', 'helpful-button', '👎');
+    var yes = el('button', 'helpful-button');
+    var no = el('button', 'helpful-button');
+    yes.appendChild(thumb(true));
+    no.appendChild(thumb(false));
     yes.type = no.type = 'button';
     yes.setAttribute('aria-label', 'Yes, this helped');
     no.setAttribute('aria-label', 'No, this did not help');
@@ -540,7 +559,9 @@
   function feedbackSaved(frame) {
     var node = shown.get(frame.seq);
     var thanks = node && node.querySelector('.helpful-thanks');
-    if (thanks) thanks.textContent = frame.helpful ? 'Thanks! Glad it helped.' : 'Thanks for telling us; we’ll use it to do better.';
+    if (!thanks) return;
+    thanks.textContent = frame.helpful ? 'Thanks! Glad it helped.' : 'Thanks for telling us; we’ll use it to do better.';
+    thanks.scrollIntoView({ block: 'nearest' });   // its own line under the buttons: keep it in sight
   }
 
   // A 1-5 rating (and an optional comment) after a person resolved the case: radio buttons in a

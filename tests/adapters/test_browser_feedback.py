@@ -23,8 +23,11 @@ async def test_thumbs_and_rating_by_keyboard_reach_the_report(browser, live_serv
     row = page.locator(".msg-bot .helpful").last
     await expect(row).to_contain_text("Did this help?")
 
-    # From the message box, Shift+Tab reaches the answer's last button ("No"); Enter presses it.
+    # From the message box, Shift+Tab goes back in the order the eye does: the attach button (left of the
+    # box), then the answer's last button ("No"); Enter presses it.
     await page.locator("#llamita-input").focus()
+    await page.keyboard.press("Shift+Tab")
+    await expect(page.get_by_role("button", name="Send a photo or a PDF")).to_be_focused()
     await page.keyboard.press("Shift+Tab")
     no = row.get_by_role("button", name="No, this did not help")
     await expect(no).to_be_focused()
