@@ -1,7 +1,6 @@
 """Run the real Llamita server in-process on a free port, for tests that speak HTTP and WebSockets."""
 from __future__ import annotations
 
-import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -10,15 +9,10 @@ from aiohttp import web
 
 from adapters.server import RUNTIME, Runtime, create_app
 from routing.config import load_settings
+from tests.sockets import free_port
 
 STAFF_TOKEN = "test-staff-token"
 IDENTITY_SECRET = "test-identity-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RunningServer:

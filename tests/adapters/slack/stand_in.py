@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -28,13 +27,9 @@ from urllib.parse import parse_qsl, urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.sockets import free_port, wait_for_calls
+
 BOT_USER_ID, BOT_ID, TEAM_ID = "UBOTLLAMA", "BBOTLLAMA", "TLLAMA"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -107,20 +102,12 @@ class SlackStandIn:
     async def wait_for(self, method: str | tuple[str, ...], where: Callable[[Call], bool] = lambda call: True, *,
                        count: int = 1, timeout: float = 5.0, answered: int | None = 200) -> list[Call]:
         """Wait until `count` matching calls were answered; returns them all."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.calls_to(method, where, answered=answered)
-            if len(found) >= count:
-                return found
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                seen = [(c.method, c.status, c.args.get("channel"), str(c.args.get("text"))[:60]) for c in self.calls]
-                raise AssertionError(f"expected {count} {method} call(s), saw {len(found)}; all calls: {seen}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
-            except TimeoutError:
-                pass
+        def describe(found: int) -> str:
+            seen = [(c.method, c.status, c.args.get("channel"), str(c.args.get("text"))[:60]) for c in self.calls]
+            return f"expected {count} {method} call(s), saw {found}; all calls: {seen}"
+
+        return await wait_for_calls(self._changed, lambda: self.calls_to(method, where, answered=answered), count,
+                                    timeout, describe)
 
     # ------------------------------------------------------------------ server
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -31,18 +30,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 from microsoft_agents.hosting.core import AccessTokenProviderBase, AgentAuthConfiguration
 
+from tests.sockets import free_port, wait_for_calls
+
 APP_ID = "6d0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
 TENANT = "0b2c3d4e-5f60-4718-9a2b-3c4d5e6f7081"
 BOT_ID = f"28:{APP_ID}"
 ISSUER = "https://api.botframework.com"
 KEY_ID = "stand-in-key-1"
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def token_for(client_id: str | None) -> str:
@@ -154,20 +149,12 @@ class BotConnectorStandIn:
 
     async def wait_for(self, operation: str, where: Callable[[Call], bool] = lambda call: True, *, count: int = 1,
                        timeout: float = 5.0, answered: int | None = 200) -> list[Call]:
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.calls_to(operation, where, answered=answered)
-            if len(found) >= count:
-                return found
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                seen = [(c.operation, c.status, c.conversation, c.shown()[:80]) for c in self.calls]
-                raise AssertionError(f"expected {count} {operation} call(s), saw {len(found)}; all calls: {seen}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.2))
-            except TimeoutError:
-                pass
+        def describe(found: int) -> str:
+            seen = [(c.operation, c.status, c.conversation, c.shown()[:80]) for c in self.calls]
+            return f"expected {count} {operation} call(s), saw {found}; all calls: {seen}"
+
+        return await wait_for_calls(self._changed, lambda: self.calls_to(operation, where, answered=answered), count,
+                                    timeout, describe)
 
     # ------------------------------------------------------------------ server
 

@@ -12,19 +12,14 @@ import asyncio
 import itertools
 import json
 import re
-import socket
 from collections import deque
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
+from tests.sockets import free_port
+
 Script = Callable[[dict], Awaitable[web.StreamResponse]]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def judgement(action: str = "answer", *, topic: str | None = None, reason: str | None = None,
