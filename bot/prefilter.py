@@ -5,12 +5,13 @@ Why: a lexicon rule is dozens of regexes in seven languages searched as one alte
 [^.!?]{0,20}...`). Python's `re` has no literal prefix to skip ahead with there, so it tries every
 alternative at every character of the message: the largest single cost of a decision. Yet each
 regex says where it can start (bot/regex_starts.py): at a word beginning "talk" or "speak", at
-the word "chat"... `Prefiltered.search` looks those words up in an index of the message and tries
-each regex only there.
+the word "chat"... A `Prefilter` holds those start conditions for every alternation of the
+lexicon, looks a message's words up once for all of them, and `Alternation.search` tries each
+regex only where it may start.
 
 Why the answer is the same as the alternation's `search`: that search tries positions 0, 1, 2...
 and, at each, the alternatives in order; the first alternative that matches at the first position
-where any does is the match. `Prefiltered.search` tries the same (position, alternative) pairs in
+where any does is the match. `Alternation.search` tries the same (position, alternative) pairs in
 the same order, leaving out only pairs where that alternative cannot start, so it finds the same
 match: the same span and text. (The `re.Match` is the alternative's own: group numbers are its
 own, which the lexicon does not use.) `pattern.match(text, p)` sees the whole text, so `\\b`,
@@ -41,9 +42,8 @@ class TextIndex:
     words: dict[str, list[int]]
 
 
-@lru_cache(maxsize=64)
 def text_index(text: str) -> TextIndex:
-    """The index of one message (kept for the last few: every rule of a decision reads it)."""
+    """The index of one message."""
     prefixes: dict[str, list[int]] = {}
     words: dict[str, list[int]] = {}
     for match in _WORD_RUN.finditer(text):
@@ -54,58 +54,101 @@ def text_index(text: str) -> TextIndex:
     return TextIndex(prefixes, words)
 
 
-class Prefiltered:
-    """`(?:a)|(?:b)|...` of `sources`, searched only where one of them can start; `search` finds the
-    match the alternation's `search` finds."""
+class Prefilter:
+    """The start conditions of every alternation of a lexicon together: one look-up per word of a
+    message tells which regex of which alternation may start where, for all of them at once."""
 
-    def __init__(self, sources: Sequence[str]):
+    def __init__(self):
+        # Start condition -> (alternation, regex) pairs that may start there.
+        self._by_prefix: dict[str, list[tuple[int, int]]] = {}
+        self._by_word: dict[str, list[tuple[int, int]]] = {}
+        self._by_text: dict[str, list[tuple[int, int]]] = {}
+        self._by_class: dict[re.Pattern[str], list[tuple[int, int]]] = {}
+        self._at_text_start: list[tuple[int, int]] = []
+        self._count = 0
+        self._tries = lru_cache(maxsize=16)(self.tries_in)  # the last few messages
+
+    def alternation(self, sources: Sequence[str]) -> "Alternation":
+        """`(?:a)|(?:b)|...` of `sources`, to search with this prefilter."""
+        return Alternation(sources, self)
+
+    def _add(self, alternatives: Sequence[re.Pattern[str]]) -> tuple[int, tuple[int, ...]]:
+        """Registers an alternation's regexes; returns its number, and those of its regexes whose start
+        cannot be narrowed (they are searched the ordinary way)."""
+        owner, anywhere = self._count, []
+        self._count += 1
+        classes = {pattern.pattern: pattern for pattern in self._by_class}
+        for number, alternative in enumerate(alternatives):
+            starts = match_starts(alternative)
+            if starts is None:
+                anywhere.append(number)
+                continue
+            for table, keys in ((self._by_prefix, starts.word_prefixes), (self._by_word, starts.words),
+                                (self._by_text, starts.texts)):
+                for key in keys:
+                    table.setdefault(key, []).append((owner, number))
+            for source in starts.classes:
+                self._by_class.setdefault(classes.setdefault(source, re.compile(source)), []).append((owner, number))
+            if starts.text_start:
+                self._at_text_start.append((owner, number))
+        self._tries.cache_clear()
+        return owner, tuple(anywhere)
+
+    def forget(self) -> None:
+        """Forget the messages looked up (for benchmarks of the look-up itself)."""
+        self._tries.cache_clear()
+
+    def tries(self, text: str, owner: int) -> list[tuple[int, int]]:
+        """Where in `text` each regex of alternation `owner` may start: (position, regex) in order."""
+        return self._tries(text).get(owner, [])
+
+    def tries_in(self, text: str) -> dict[int, list[tuple[int, int]]]:
+        """For each alternation, where in `text` its regexes may start: (position, regex) in order."""
+        found: dict[int, set[tuple[int, int]]] = {}
+        for owner, number in self._at_text_start:
+            found.setdefault(owner, set()).add((0, number))
+        index = text_index(text)
+        for table, positions in ((self._by_prefix, index.prefixes), (self._by_word, index.words)):
+            for key in table.keys() & positions.keys():
+                for owner, number in table[key]:
+                    found.setdefault(owner, set()).update((at, number) for at in positions[key])
+        for needle, entries in self._by_text.items():
+            at = text.find(needle)
+            while at >= 0:
+                for owner, number in entries:
+                    found.setdefault(owner, set()).add((at, number))
+                at = text.find(needle, at + 1)
+        for char_class, entries in self._by_class.items():
+            for match in char_class.finditer(text):
+                for owner, number in entries:
+                    found.setdefault(owner, set()).add((match.start(), number))
+        return {owner: sorted(pairs) for owner, pairs in found.items()}
+
+
+class Alternation:
+    """`(?:a)|(?:b)|...` of `sources`, searched only where one of them can start; `search` finds the
+    match the whole alternation's `search` finds."""
+
+    def __init__(self, sources: Sequence[str], prefilter: Prefilter | None = None):
         sources = [source for source in sources if source]
         if not sources:
             raise ValueError("no pattern to search")
         if len(sources) > 1 and any(_NOT_SEPARABLE.search(source) for source in sources):
             sources = ["|".join(f"(?:{source})" for source in sources)]
         self.alternatives = tuple(re.compile(source) for source in sources)
-        # Start conditions -> the alternatives (their numbers, in order) that may start there.
-        self._by_prefix: dict[str, list[int]] = {}
-        self._by_word: dict[str, list[int]] = {}
-        self._by_text: dict[str, list[int]] = {}
-        self._by_class: dict[str, list[int]] = {}
-        self._at_text_start: list[int] = []
-        self._anywhere: list[int] = []  # no start condition: searched the ordinary way
-        for number, alternative in enumerate(self.alternatives):
-            starts = match_starts(alternative)
-            if starts is None:
-                self._anywhere.append(number)
-                continue
-            for table, keys in ((self._by_prefix, starts.word_prefixes), (self._by_word, starts.words),
-                                (self._by_text, starts.texts), (self._by_class, starts.classes)):
-                for key in keys:
-                    table.setdefault(key, []).append(number)
-            if starts.text_start:
-                self._at_text_start.append(number)
-        self._classes = {source: re.compile(source) for source in self._by_class}
+        self._prefilter = prefilter if prefilter is not None else Prefilter()
+        self._owner, self._anywhere = self._prefilter._add(self.alternatives)
 
     def search(self, text: str) -> re.Match[str] | None:
-        found: dict[int, re.Match[str]] = {}  # alternatives searched the ordinary way: their first match
-        tries = {(0, number) for number in self._at_text_start}
-        for number in self._anywhere:
-            match = self.alternatives[number].search(text)
-            if match:
-                found[number] = match
-                tries.add((match.start(), number))
-        index = text_index(text)
-        for table, positions in ((self._by_prefix, index.prefixes), (self._by_word, index.words)):
-            for key in table.keys() & positions.keys():
-                tries.update((at, number) for at in positions[key] for number in table[key])
-        for needle, numbers in self._by_text.items():
-            at = text.find(needle)
-            while at >= 0:
-                tries.update((at, number) for number in numbers)
-                at = text.find(needle, at + 1)
-        for source, numbers in self._by_class.items():
-            for match in self._classes[source].finditer(text):
-                tries.update((match.start(), number) for number in numbers)
-        for at, number in sorted(tries):
+        tries = self._prefilter.tries(text, self._owner)
+        found: dict[int, re.Match[str]] = {}  # regexes searched the ordinary way: their first match
+        if self._anywhere:
+            for number in self._anywhere:
+                match = self.alternatives[number].search(text)
+                if match:
+                    found[number] = match
+            tries = sorted(tries + [(match.start(), number) for number, match in found.items()])
+        for at, number in tries:
             match = found.get(number) or self.alternatives[number].match(text, at)
             if match:
                 return match
