@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Sequence
 
-from bot.regex_starts import PREFIX_CHARS, match_starts
+from bot.regex_starts import PREFIX_CHARS, Starts, match_starts
 
 _WORD_RUN = re.compile(r"\w+")
 # Regexes that must stay together: searched alone, a backreference would point to another group,
@@ -56,9 +56,11 @@ def text_index(text: str) -> TextIndex:
 
 class Prefilter:
     """The start conditions of every alternation of a lexicon together: one look-up per word of a
-    message tells which regex of which alternation may start where, for all of them at once."""
+    message tells which regex of which alternation may start where, for all of them at once.
+    `starts_of` works out where a regex can start (bot/start_cache.KnownStarts keeps that between runs)."""
 
-    def __init__(self):
+    def __init__(self, starts_of: Callable[[re.Pattern[str]], Starts | None] = match_starts):
+        self._starts_of = starts_of
         # Start condition -> (alternation, regex) pairs that may start there.
         self._by_prefix: dict[str, list[tuple[int, int]]] = {}
         self._by_word: dict[str, list[tuple[int, int]]] = {}
@@ -79,7 +81,7 @@ class Prefilter:
         self._count += 1
         classes = {pattern.pattern: pattern for pattern in self._by_class}
         for number, alternative in enumerate(alternatives):
-            starts = match_starts(alternative)
+            starts = self._starts_of(alternative)
             if starts is None:
                 anywhere.append(number)
                 continue

@@ -17,6 +17,7 @@ import yaml
 
 from bot.normalise import Shape
 from bot.prefilter import Alternation, Prefilter
+from bot.start_cache import KnownStarts, cache_dir
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
 RULE_REASONS = ("security", "legal", "distress", "human_request")
@@ -93,7 +94,8 @@ class Lexicon:
     def __init__(self, root: Path = LEXICON_DIR):
         # Every pattern searched with `search` shares one prefilter: a message's words are looked up
         # once for all of them.
-        self.prefilter = prefilter = Prefilter()
+        known_starts = KnownStarts(cache_dir())
+        self.prefilter = prefilter = Prefilter(known_starts)
         self.rules, self.vetoes = _load_rules(root, prefilter)
         small = yaml.safe_load((root / "smalltalk.yml").read_text(encoding="utf-8"))
         self.small_talk = {kind: re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + r")")
@@ -110,6 +112,7 @@ class Lexicon:
         self.idioms = _compile(frames["idioms"])
         self.other_people = prefilter.alternation([frames["someone_else"]["people"]])
         self.sharing = prefilter.alternation([frames["someone_else"]["sharing"]])
+        known_starts.save()
         tone = yaml.safe_load((root / "tone.yml").read_text(encoding="utf-8"))
         self.positive = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["positive"]) + r")\b")
         self.negative = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in tone["negative"]) + r")\b")

@@ -12,6 +12,7 @@ from bot.normalise import normalise
 from bot.prefilter import Alternation
 from bot.regex_starts import match_starts
 from bot.signals import default_lexicon
+from bot.start_cache import KnownStarts
 
 
 def plain(searcher: Alternation) -> re.Pattern[str]:
@@ -90,3 +91,23 @@ def test_where_a_pattern_can_start_is_read_from_the_pattern():
 def test_a_global_flag_inside_the_alternation_is_refused_as_before():
     with pytest.raises(re.error):
         Alternation([r"x", r"(?i)hello"])
+
+
+def test_where_patterns_start_is_kept_between_runs_and_read_back_the_same(tmp_path):
+    patterns = [alternative for searcher in lexicon_searchers().values() for alternative in searcher.alternatives]
+    first = KnownStarts(tmp_path)
+    worked_out = [first(pattern) for pattern in patterns]
+    first.save()
+
+    assert len(list(tmp_path.glob("regex-starts-*.json"))) == 1
+    assert [KnownStarts(tmp_path)(pattern) for pattern in patterns] == worked_out
+
+
+def test_an_unreadable_kept_analysis_is_worked_out_again(tmp_path):
+    pattern = re.compile(r"\b(talk\w*|chat) to\b")
+    kept = KnownStarts(tmp_path)
+    kept(pattern)
+    kept.save()
+    next(tmp_path.glob("regex-starts-*.json")).write_text('{"0:x": {"words": "not a list"}}')
+
+    assert KnownStarts(tmp_path)(pattern) == match_starts(pattern)
