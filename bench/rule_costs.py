@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -80,7 +81,7 @@ def main() -> int:
         ("lexicon small_talk_kind", lambda t, f: lexicon.small_talk_kind(f)),
         ("whole decide (as a first turn)", lambda t, f: brain.decide(t)),
     ]
-    spent = dict.fromkeys((name for name, _ in stages), 0.0)
+    spent: dict[str, list[float]] = {name: [] for name, _ in stages}
     for text, message in zip(texts, folded, strict=True):
         best = dict.fromkeys(spent, float("inf"))
         for _ in range(args.rounds):
@@ -90,12 +91,12 @@ def main() -> int:
                 t0 = time.perf_counter()
                 stage(text, message)
                 best[name] = min(best[name], time.perf_counter() - t0)
-        for name in spent:
-            spent[name] += best[name] * 1e6 / len(texts)
-    print(f"{len(texts)} sample messages, best of {args.rounds} rounds, mean µs per message")
-    print(f"\n{'stage':34} {'µs':>9}")
-    for name, cost in spent.items():
-        print(f"{name:34} {cost:9.1f}")
+        for name, cost in best.items():
+            spent[name].append(cost * 1e6)
+    print(f"{len(texts)} sample messages, best of {args.rounds} rounds, µs per message")
+    print(f"\n{'stage':34} {'mean':>9} {'median':>9}")
+    for name, costs in spent.items():
+        print(f"{name:34} {statistics.mean(costs):9.1f} {statistics.median(costs):9.1f}")
 
     # -- per pattern: every lexicon rule, the vetoes, the domains and the frames ------------------
     # Each searched as the lexicon searches it (bot/prefilter.py), and as one plain alternation

@@ -22,7 +22,6 @@ tests/bot/test_prefilter.py checks the identity on every lexicon pattern.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
 
@@ -34,24 +33,12 @@ _WORD_RUN = re.compile(r"\w+")
 _NOT_SEPARABLE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(|\(\?[aiLmsux]+\)")
 
 
-@dataclass(frozen=True)
-class TextIndex:
-    """Where each word of a message starts, by the whole word and by its first 1..PREFIX_CHARS
-    characters. Words are runs of `\\w`, the characters `\\b` tells apart."""
-    prefixes: dict[str, list[int]]
-    words: dict[str, list[int]]
-
-
-def text_index(text: str) -> TextIndex:
-    """The index of one message."""
-    prefixes: dict[str, list[int]] = {}
+def word_starts(text: str) -> dict[str, list[int]]:
+    """Where each word of a message starts. Words are runs of `\\w`, the characters `\\b` tells apart."""
     words: dict[str, list[int]] = {}
     for match in _WORD_RUN.finditer(text):
-        word, at = match.group(0), match.start()
-        words.setdefault(word, []).append(at)
-        for n in range(1, min(len(word), PREFIX_CHARS) + 1):
-            prefixes.setdefault(word[:n], []).append(at)
-    return TextIndex(prefixes, words)
+        words.setdefault(match.group(0), []).append(match.start())
+    return words
 
 
 class Prefilter:
@@ -105,26 +92,33 @@ class Prefilter:
         return self._tries(text).get(owner, [])
 
     def tries_in(self, text: str) -> dict[int, list[tuple[int, int]]]:
-        """For each alternation, where in `text` its regexes may start: (position, regex) in order."""
-        found: dict[int, set[tuple[int, int]]] = {}
+        """For each alternation, where in `text` its regexes may start: (position, regex) in order (a
+        pair may come twice, by two start conditions: trying it again finds nothing new)."""
+        found: dict[int, list[tuple[int, int]]] = {}
         for owner, number in self._at_text_start:
-            found.setdefault(owner, set()).add((0, number))
-        index = text_index(text)
-        for table, positions in ((self._by_prefix, index.prefixes), (self._by_word, index.words)):
-            for key in table.keys() & positions.keys():
-                for owner, number in table[key]:
-                    found.setdefault(owner, set()).update((at, number) for at in positions[key])
+            found.setdefault(owner, []).append((0, number))
+
+        def at(positions: list[int], entries: list[tuple[int, int]]) -> None:
+            for owner, number in entries:
+                found.setdefault(owner, []).extend([(position, number) for position in positions])
+
+        by_prefix, by_word = self._by_prefix, self._by_word
+        for word, starts in word_starts(text).items():
+            for n in range(1, min(len(word), PREFIX_CHARS) + 1):
+                if word[:n] in by_prefix:
+                    at(starts, by_prefix[word[:n]])
+            if word in by_word:
+                at(starts, by_word[word])
         for needle, entries in self._by_text.items():
-            at = text.find(needle)
-            while at >= 0:
-                for owner, number in entries:
-                    found.setdefault(owner, set()).add((at, number))
-                at = text.find(needle, at + 1)
+            where = text.find(needle)
+            while where >= 0:
+                at([where], entries)
+                where = text.find(needle, where + 1)
         for char_class, entries in self._by_class.items():
-            for match in char_class.finditer(text):
-                for owner, number in entries:
-                    found.setdefault(owner, set()).add((match.start(), number))
-        return {owner: sorted(pairs) for owner, pairs in found.items()}
+            at([match.start() for match in char_class.finditer(text)], entries)
+        for tries in found.values():
+            tries.sort()
+        return found
 
 
 class Alternation:

@@ -100,7 +100,8 @@ def test_where_patterns_start_is_kept_between_runs_and_read_back_the_same(tmp_pa
     first.save()
 
     assert len(list(tmp_path.glob("regex-starts-*.json"))) == 1
-    assert [KnownStarts(tmp_path)(pattern) for pattern in patterns] == worked_out
+    second = KnownStarts(tmp_path)
+    assert [second(pattern) for pattern in patterns] == worked_out
 
 
 def test_an_unreadable_kept_analysis_is_worked_out_again(tmp_path):
