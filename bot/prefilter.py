@@ -129,9 +129,13 @@ class Alternation:
         sources = [source for source in sources if source]
         if not sources:
             raise ValueError("no pattern to search")
+        whole = "|".join(f"(?:{source})" for source in sources)
         if len(sources) > 1 and any(_NOT_SEPARABLE.search(source) for source in sources):
-            sources = ["|".join(f"(?:{source})" for source in sources)]
-        self.alternatives = tuple(re.compile(source) for source in sources)
+            sources = [whole]
+        try:
+            self.alternatives = tuple(re.compile(source) for source in sources)
+        except re.error:  # a regex that is only valid next to the others: kept whole (or refused, as before)
+            self.alternatives = (re.compile(whole),)
         self._prefilter = prefilter if prefilter is not None else Prefilter()
         self._owner, self._anywhere = self._prefilter._add(self.alternatives)
 

@@ -69,6 +69,7 @@ def test_every_lexicon_pattern_finds_exactly_what_the_whole_alternation_finds():
     ([r"[a-z]{1,5}\*+", r"\bsh[!1]t"], "oh sh!t f***"),
     ([r"(?i:HELLO)", r"x"], "a hello"),        # ignoring case: searched the ordinary way
     ([r"(a)\1", r"b"], "xaab"),                # a backreference: kept as one alternation
+    ([r"a)|(?:b", r"c"], "cb"),               # valid only next to the others: kept as one alternation
     ([r".*lost"], "i lost it"),               # may start anywhere: searched the ordinary way
     ([r"(?=.*\bmiles\b)(?=.*\bnever\b)", r"^\W*hi"], "never used my miles"),
 ])
