@@ -46,6 +46,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5, help="passes over the messages; the best counts")
     parser.add_argument("--top", type=int, default=15, help="how many of the costliest patterns to list")
+    parser.add_argument("--check", action="store_true",
+                        help="also check on every example message that each pattern finds what its plain "
+                             "alternation finds (span and text)")
     args = parser.parse_args()
 
     from bot.details import extract
@@ -124,7 +127,29 @@ def main() -> int:
     print(f"{'pattern':44} {'µs':>8} {'share':>6} {'plain µs':>9}")
     for cost, plain_cost, name in costs[:args.top]:
         print(f"{name:44} {cost:8.1f} {cost / total:6.1%} {plain_cost:9.1f}")
+    if args.check:
+        return check_every_example(patterns + [(f"{rule.name} (unless)", rule.unless)
+                                               for rule in lexicon.rules if rule.unless])
     return 0
+
+
+def check_every_example(patterns: list) -> int:
+    """Every pattern, as the lexicon searches it and as a plain alternation, on every example message."""
+    from bot.examples import load_examples
+    from bot.normalise import normalise
+
+    plain = [(name, searcher, re.compile("|".join(f"(?:{a.pattern})" for a in searcher.alternatives)))
+             for name, searcher in patterns]
+    differences = 0
+    texts = [normalise(example.text) for example in load_examples()]
+    for text in texts:
+        for name, searcher, whole in plain:
+            ours, theirs = searcher.search(text), whole.search(text)
+            if (ours and (ours.span(), ours.group(0))) != (theirs and (theirs.span(), theirs.group(0))):
+                differences += 1
+                print(f"DIFFERENT {name}: {text!r}")
+    print(f"\ncheck: {len(plain)} patterns x {len(texts)} example messages, {differences} differences")
+    return 1 if differences else 0
 
 
 if __name__ == "__main__":
