@@ -1,10 +1,12 @@
 """Where the offline brain's time goes: per stage of a decision, and per lexicon rule.
 
 Runs on the sample conversations of bench/brain_speed.py (never the labelled eval sets). Each
-figure is the mean cost per message in microseconds, the best of a few rounds (the machine is
-shared: the best round is the least disturbed one).
+figure is a cost per message in microseconds, the best of a few rounds (the machine is shared: the
+best round is the least disturbed one). Patterns are timed as the lexicon searches them
+(bot/prefilter.py) and as the plain alternation they stand for; `--check` also compares what the
+two find on every example message.
 
-    python bench/rule_costs.py [--rounds N] [--top N]
+    python bench/rule_costs.py [--rounds N] [--top N] [--check]
 """
 from __future__ import annotations
 
