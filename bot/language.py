@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Iterable
 
 from bot.normalise import MAX_ANALYSED_CHARS, fold
@@ -206,7 +207,8 @@ class LanguageDetector:
         grams = [g for w in words for g in _trigrams(w)]
         for lang in LANGUAGES:
             table, unseen = self._log_prob[lang], self._unseen[lang]
-            ngram[lang] = sum(table.get(g, unseen) for g in grams) / max(1, len(grams))
+            # map() rather than a generator: the same sum in the same order, a third of the time.
+            ngram[lang] = sum(map(table.get, grams, repeat(unseen))) / max(1, len(grams))
         best_ngram = max(ngram.values())
         # Function words dominate; the trigram average (a per-character log-probability gap) breaks
         # ties and decides messages made only of content words.

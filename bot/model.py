@@ -24,6 +24,7 @@ from bot.examples import Example, load_examples
 from bot.language import LanguageDetector
 from bot.normalise import normalise, tokens
 from bot.signals import Lexicon, default_lexicon
+from bot.start_cache import cache_dir as _cache_dir  # where trained classifiers are kept between runs
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +93,6 @@ def training_set(hot_topics: tuple[HotTopic, ...]) -> tuple[list[str], list[str]
 _CACHE: dict[tuple, BrainModel] = {}
 _LOCK = threading.Lock()
 _SOURCES = ("classifier.py", "model.py", "examples.py", "normalise.py")
-
-
-def _cache_dir() -> Path | None:
-    """Where trained classifiers are kept between runs: LLAMITA_CACHE_DIR, else ~/.cache/llamita.
-    LLAMITA_CACHE_DIR=off disables the cache (every start trains from the examples)."""
-    configured = os.environ.get("LLAMITA_CACHE_DIR")
-    if configured and configured.lower() in ("off", "0", "none", "false"):
-        return None
-    return Path(configured) if configured else Path.home() / ".cache" / "llamita"
 
 
 def _fingerprint(texts: list[str], labels: list[str], weights: list[float]) -> str:

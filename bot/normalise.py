@@ -108,7 +108,7 @@ def shape(raw: str) -> Shape:
     upper = sum(1 for ch in letters if ch.isupper())
     caps_words = sum(1 for w in words if len(w) >= 3 and w.isupper())
     loud_words = sum(1 for w in words if len(w) >= 2 and w.isupper() and w not in _ABBREVIATIONS)
-    emoji = [ch for ch in text if is_emoji(ch)]
+    emoji = [] if text.isascii() else [ch for ch in text if is_emoji(ch)]  # no ASCII character is an emoji
     return Shape(
         letters=len(letters),
         caps_ratio=upper / len(letters) if letters else 0.0,
