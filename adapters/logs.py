@@ -48,6 +48,9 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RepeatFilter())
     logging.basicConfig(level=level, handlers=[handler])
+    # APScheduler announces every job it adds and every run it skips: our ticker's own business, said
+    # in the start-up report. Its warnings (a tick missed by minutes) still show.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
 
 
 def raise_open_files_limit() -> int:
