@@ -118,8 +118,8 @@ def main() -> int:
     costs = []
     for name, searcher in patterns:
         plain = re.compile("|".join(f"(?:{a.pattern})" for a in searcher.alternatives))
-        costs.append((warm_mean_us(searcher.search, folded, args.rounds), best_mean_us(plain.search, folded, args.rounds),
-                      name))
+        costs.append((warm_mean_us(searcher.search, folded, args.rounds),
+                      best_mean_us(plain.search, folded, args.rounds), name))
     costs.sort(reverse=True)
     lookup = best_mean_us(lexicon.prefilter.tries_in, folded, args.rounds)
     total, total_plain = sum(c[0] for c in costs) + lookup, sum(c[1] for c in costs)

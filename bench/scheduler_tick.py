@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/scheduler_tick.py [--cases 10000] [--database-url postgresql://...] [--ticks 20]
 
-Fills a fresh database (SQLite in a temporary directory unless --database-url) with open cases as a
-busy day leaves them: 60% waiting for a claim across the four demo teams (each already at the rung
-its age reached, at its place in the queue), 40% claimed (most answered, some with the customer
-waiting for a reply), every customer with the chat open. Then it measures:
+Fills a fresh database (SQLite in a temporary directory, or a throw-away one on --database-url's
+server) with open cases as a busy day leaves them: 60% waiting for a claim across the four demo teams
+(each already at the rung its age reached, at its place in the queue), 40% claimed (most answered,
+some with the customer waiting for a reply), every customer with the chat open. Then it measures:
   quiet     a tick with nothing due (every step taken already): what every worker pays every few seconds
   checking  the same, on the tick (once a minute) that also looks for customers who left since the last look
   full      the tick (every 15 minutes, and the first after a start) that looks at every open case for them
@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +25,8 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from throwaway_db import throwaway_database  # noqa: E402
 
 from bot.offline import OfflineBrain  # noqa: E402
 from routing.config import load_operator_config  # noqa: E402
@@ -125,10 +126,9 @@ async def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--ticks", type=int, default=20)
     parser.add_argument("--database-url", default=None,
-                        help="a database to fill (it must be empty and may be dropped after); default: SQLite")
+                        help="postgresql://user@host/postgres (a throw-away database is made); default: SQLite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
+    with throwaway_database(args.database_url) as url:
         store = Store(url)
         await store.migrate()
         try:

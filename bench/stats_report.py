@@ -17,13 +17,14 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from throwaway_db import throwaway_database  # noqa: E402
 
 from routing.config import load_operator_config  # noqa: E402
 from routing.learning import Learning  # noqa: E402
@@ -182,18 +183,12 @@ async def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the seeded database (and print where it is)")
     args = parser.parse_args()
 
-    drop = None
-    if args.database_url:
-        import psycopg
+    # The seeding writes straight through the synchronous driver; the report reads through the Store.
+    with throwaway_database(args.database_url, driver="pysqlite", keep=args.keep) as url:
+        await report_on(url, args)
 
-        name = f"llamita_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(args.database_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = args.database_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
-        drop = (args.database_url, name)
-    else:
-        url = f"sqlite+pysqlite:///{Path(tempfile.mkdtemp(prefix='llamita-bench-')) / 'bench.sqlite3'}"
-        print(f"database: {url}")
+
+async def report_on(url: str, args: argparse.Namespace) -> None:
     store = Store(url)
     try:
         await store.migrate()
@@ -221,13 +216,6 @@ async def main() -> None:
                   f"({report.conversations:,} conversations, {report.handed_over.n:,} hand-overs)")
     finally:
         await store.close()
-        if drop and args.keep:
-            print(f"kept: {url}")
-        elif drop:
-            import psycopg
-
-            with psycopg.connect(drop[0], autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{drop[1]}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
