@@ -62,6 +62,7 @@ class SlackStandIn:
         self.delays: dict[str, float] = {}
         self.late: dict[str, float] = {}          # answer only after this long, though the call took effect
         self.holds: dict[str, asyncio.Event] = {}  # calls take effect, then wait for the event to answer
+        self.channel_holds: dict[str, asyncio.Event] = {}  # the same, for any call into one channel
         self.messages: dict[str, list[dict]] = defaultdict(list)   # channel -> what was posted there
         self.hooks: dict[str, str] = {}           # response_url hook -> the user whose click or command made it
         self.socket_frames: asyncio.Queue = asyncio.Queue()   # what Llamita sent over Socket Mode
@@ -169,7 +170,7 @@ class SlackStandIn:
         self._record(Call(method, args, 200, token, body))
         if late := self.late.get(method):
             await asyncio.sleep(late)   # Slack took it; the answer comes too late for the client
-        if hold := self.holds.get(method):
+        if hold := self.holds.get(method) or self.channel_holds.get(str(args.get("channel"))):
             await hold.wait()           # Slack took it; no answer until the test lets it go
         return web.json_response(body, headers={"x-oauth-scopes": "chat:write,commands"}
                                  if method == "auth.test" else None)

@@ -16,6 +16,9 @@ from routing.outbox import Outbox
 from tests.adapters.slack.conftest import ANA, CARLA, COMPLIANCE, running_llamita
 from tests.adapters.slack.helpers import LEGAL, Customer, case_id_of, eventually, hand_over, is_card
 
+TECHNICAL = "C0TECHNICAL"
+FRAUD = "Someone used my card for three purchases I never made, I think my account was hacked"
+
 SLOW = {"SLACK_API_TIMEOUT": "0.4"}   # the client gives up after 0.4 s; the slow stand-in answers after 0.8 s
 
 
@@ -54,6 +57,30 @@ async def test_with_slack_answering_every_post_too_late_each_card_and_message_sh
     await llamita.slack.reply_in_thread(ANA, COMPLIANCE, card_ts, "Hello, I'm on it")
     reply = await customer.expect(lambda f: f["type"] == "message" and f["author"] == "staff", timeout=10)
     assert reply["text"] == "Hello, I'm on it"
+
+
+async def test_a_post_that_hangs_in_one_teams_channel_never_holds_up_another_teams_card(
+        llamita, stand_in, session):
+    stand_in.channel_holds[COMPLIANCE] = hung = asyncio.Event()    # Slack takes the card, never answers
+    lawyer = Customer(session, llamita.ws_url)
+    await lawyer.connect()
+    await lawyer.say(LEGAL)
+    await stand_in.wait_for("chat.postMessage", is_card(COMPLIANCE), timeout=10)
+
+    victim = Customer(session, llamita.ws_url)
+    await victim.connect()
+    await victim.say(FRAUD)
+    [card] = await stand_in.wait_for("chat.postMessage", is_card(TECHNICAL), timeout=3)   # not after the hang
+
+    assert not hung.is_set() and card.args["channel"] == TECHNICAL
+    hung.set()
+    await eventually(lambda: _bound(llamita, stand_in, COMPLIANCE), timeout=15)
+    assert len(stand_in.posted(COMPLIANCE, top_level=True)) == 1    # and the hung card still shows once
+
+
+async def _bound(llamita, stand_in, channel: str) -> bool:
+    [card] = stand_in.posted(channel, top_level=True)
+    return await llamita.runtime.service.case_for_thread("slack", card["ts"]) is not None
 
 
 async def _relayed(stand_in, card_ts: str, count: int) -> bool:
