@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 
 from sqlmodel import select
@@ -42,7 +43,8 @@ async def stored(llamita, case_id: int) -> list:
 # ------------------------------------------------------------------ signatures
 
 
-async def test_requests_with_a_bad_missing_or_stale_signature_are_rejected(llamita, stand_in, session):
+async def test_requests_with_a_bad_missing_or_stale_signature_are_rejected(llamita, stand_in, session, caplog):
+    caplog.set_level(logging.INFO)
     customer = Customer(session, llamita.ws_url)
     await customer.connect()
     case_id, card_ts, _ = await hand_over(llamita, customer, stand_in, COMPLIANCE)
@@ -59,6 +61,8 @@ async def test_requests_with_a_bad_missing_or_stale_signature_are_rejected(llami
     await asyncio.sleep(0.2)
     assert (await llamita.runtime.service.case(case_id)).state == "waiting"
     assert not stand_in.calls_to("chat.postEphemeral")
+    rejections = [r.getMessage() for r in caplog.records if "Invalid request signature" in r.getMessage()]
+    assert rejections and not any("llamita_claim" in line for line in rejections)   # logged, never the body
 
     challenge = await llamita.slack.send(json.dumps({"type": "url_verification", "challenge": "c-123",
                                                      "token": "legacy"}), "application/json")
