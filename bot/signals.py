@@ -27,6 +27,9 @@ _CARD = re.compile(r"\b(cards?|credit|debit|visa|mastercard|amex|tarjetas?|carta
                    r"pinpas|bankpas)\b")
 # Reasons a hypothetical question does not raise: it asks what would happen, it does not report it.
 HYPOTHETICAL_REASONS = frozenset({"security", "distress"})
+# Rules a laugh around a question sets aside: a fright told as a story. Never being stuck without
+# money, a threat, grief, self-harm, a theft or a card: those stand however they are told.
+LIGHT_HEARTED_RULES = frozenset({"distress.fear_or_danger"})
 _PUNCT = re.compile(r"[^\w\s/-]+")
 
 
@@ -109,6 +112,7 @@ class Lexicon:
         frames = yaml.safe_load((root / "frames.yml").read_text(encoding="utf-8"))
         self.hypothetical = _searcher(frames["hypothetical"], prefilter)
         self.reported = _searcher(frames["reported"], prefilter)
+        self.laughing = _compile(frames["laughing"])
         self.idioms = _compile(frames["idioms"])
         self.other_people = prefilter.alternation([frames["someone_else"]["people"]])
         self.sharing = prefilter.alternation([frames["someone_else"]["sharing"]])
@@ -151,6 +155,10 @@ class Lexicon:
             hits = [hit for hit in hits if hit.reason not in HYPOTHETICAL_REASONS]
             if vetoed is not None:
                 vetoed.update(HYPOTHETICAL_REASONS)
+        if self.light_hearted(folded, shape) and any(hit.name in LIGHT_HEARTED_RULES for hit in hits):
+            hits = [hit for hit in hits if hit.name not in LIGHT_HEARTED_RULES]
+            if vetoed is not None and not any(hit.reason == "distress" for hit in hits):
+                vetoed.add("distress")
         if shape.shouting and not self.enthusiastic(folded, shape) and not self.calm_caps(folded, shape):
             hits.append(Hit("distress", "distress.shouting", f"{shape.caps_words} words in capitals"))
         elif (shape.loud_words >= 2 and shape.exclamations >= 3 and not self.enthusiastic(folded, shape)
@@ -172,6 +180,12 @@ class Lexicon:
         """A hypothetical question ("what if", "y si", "angenommen", "et si") that reports nothing."""
         return bool(self.hypothetical and self.hypothetical.search(folded)
                     and not (self.reported and self.reported.search(folded)))
+
+    def light_hearted(self, folded: str, shape: Shape) -> bool:
+        """A laugh around a question ("I totally panicked haha. Can I print my boarding pass?"): a fright
+        told as a story, not an emergency now ("HAHA NOT FUNNY" is not a laugh)."""
+        return bool(shape.questions and self.laughing and self.laughing.search(folded)
+                    and not self.not_joking.search(folded))
 
     def calm_caps(self, folded: str, shape: Shape) -> bool:
         """Caps lock left on, not anger: no angry word or emoji, and either courteous ("HELLO! IS MY
