@@ -88,36 +88,34 @@ ANSWER_TEMPLATES: dict[str, dict[str, str]] = {
         "it": "Da qui non vedo gli orari del volo in tempo reale; ecco dove trovarli:",
         "nl": "Live vluchttijden kan ik hier niet zien; zo vind je ze:",
     },
-    # -- the account is frozen: no bookings, no payments, and what happens next --------------------
+    # -- the account is frozen: no bookings, no payments, and what happens next (the security team gets
+    #    the case: only a person can unfreeze it, so Llamita stops answering here) ----------------------
     "account_frozen": {
         "en": "Your Llama Travel account is frozen at the moment to protect it, so I can't go ahead with "
               "bookings or payments. A specialist from our security team will contact you to confirm it's "
-              "really you and then unfreeze it; you'll see a message here when that's done. Meanwhile, I can "
-              "still help with anything else about your trips.",
+              "really you and then unfreeze it; you'll see a message here when that's done.",
         "es": "Tu cuenta de Llama Travel está congelada en este momento para protegerla, así que no puedo "
               "seguir con reservas ni pagos. Un especialista de nuestro equipo de seguridad te contactará para "
-              "confirmar que eres tú y después la descongelará; verás un mensaje aquí cuando esté hecho. "
-              "Mientras tanto, puedo ayudarte con cualquier otra cosa de tus viajes.",
+              "confirmar que eres tú y después la descongelará; verás un mensaje aquí cuando esté hecho.",
         "pt": "Sua conta da Llama Travel está congelada no momento para protegê-la, então não posso seguir "
               "com reservas nem pagamentos. Um especialista da nossa equipe de segurança vai entrar em contato "
               "para confirmar que é você e depois descongelá-la; você verá uma mensagem aqui quando estiver "
-              "pronto. Enquanto isso, posso ajudar com qualquer outra coisa das suas viagens.",
+              "pronto.",
         "de": "Ihr Llama-Travel-Konto ist zu Ihrem Schutz gerade eingefroren, daher kann ich keine Buchungen "
               "oder Zahlungen vornehmen. Ein Spezialist unseres Sicherheitsteams meldet sich bei Ihnen, "
               "bestätigt, dass Sie es wirklich sind, und gibt das Konto dann wieder frei; Sie sehen hier eine "
-              "Nachricht, sobald das erledigt ist. Bei allem anderen rund um Ihre Reisen helfe ich gern weiter.",
+              "Nachricht, sobald das erledigt ist.",
         "fr": "Votre compte Llama Travel est gelé pour le moment afin de le protéger : je ne peux donc pas "
               "poursuivre de réservation ni de paiement. Un spécialiste de notre équipe sécurité vous "
               "contactera pour confirmer que c'est bien vous, puis le dégèlera ; vous verrez un message ici une "
-              "fois que ce sera fait. En attendant, je peux vous aider pour tout le reste de vos voyages.",
+              "fois que ce sera fait.",
         "it": "Il tuo account Llama Travel è congelato in questo momento per proteggerlo, quindi non posso "
               "procedere con prenotazioni o pagamenti. Uno specialista del nostro team sicurezza ti contatterà "
-              "per confermare che sei davvero tu e poi lo sbloccherà; vedrai un messaggio qui quando sarà fatto. "
-              "Nel frattempo posso aiutarti con tutto il resto dei tuoi viaggi.",
+              "per confermare che sei davvero tu e poi lo sbloccherà; vedrai un messaggio qui quando sarà fatto.",
         "nl": "Je Llama Travel-account is op dit moment bevroren om het te beschermen, dus ik kan niet verder "
               "met boekingen of betalingen. Een specialist van ons beveiligingsteam neemt contact met je op om "
               "te bevestigen dat jij het echt bent en ontdooit het daarna; je ziet hier een bericht zodra dat "
-              "gebeurd is. Intussen help ik je graag met al het andere rond je reizen.",
+              "gebeurd is.",
     },
     # -- a precise question the topic's passages do not answer: say so, and what they do cover -----
     "not_covered": {

@@ -211,8 +211,8 @@ class OfflineBrain:
             return self._small_talk("chitchat", language, memory, collected, signals, sentiment)
         if choice.kind == "topic" and choice.topic:
             signals.append(Signal(f"topic.{choice.topic}", choice.evidence, choice.confidence))
-            return self._answer(choice.topic, text, language, memory, collected, signals, sentiment, customer,
-                                today)
+            return self._answer(choice.topic, text, language, memory, collected, signals, sentiment, history,
+                                customer, today)
 
         # 5. Out of scope: ask first, hand over on the second miss in a row.
         signals.append(Signal("topic.out_of_scope", choice.evidence))
@@ -356,13 +356,18 @@ class OfflineBrain:
                         sentiment=sentiment, reply_language=None if lang == language else lang)
 
     def _answer(self, topic: str, text: str, language: str, memory: Memory, collected: dict[str, str],
-                signals: list[Signal], sentiment: float, customer: CustomerProfile | None, today: date) -> Decision:
+                signals: list[Signal], sentiment: float, history: tuple[Turn, ...],
+                customer: CustomerProfile | None, today: date) -> Decision:
         """The passage that answers the message, in the customer's language (bot/answers.py). What Llamita
-        knows of the customer (their booking, a frozen account) changes the reply and the signals only:
-        the action, topic and memory are what was decided without it."""
+        knows of the customer (their booking) changes the reply and the signals only: the action, topic and
+        memory are what was decided without it. A frozen account asked to move money is the exception: the
+        customer is told why not, and the security team gets the case, since only a person can unfreeze it."""
         answer = knowledge_answer(self.kb, topic, text, language, customer=customer,
                                   earlier_reference=memory.collected.get("booking"), today=today,
                                   unknown_words=self._unknown_words(text))
+        if any(signal.name == "account.frozen" for signal in answer.signals):
+            return self._hand_over("security", self.policy.team_for("security"), text, language, memory, collected,
+                                   signals + list(answer.signals), sentiment, history, customer)
         new_memory = self._remember(memory, language, collected, topic=topic, kind="topic", streak=0,
                                     sentiment=sentiment)
         return Decision(Action.ANSWER, answer.reply, language, new_memory, topic=topic,
@@ -394,7 +399,9 @@ class OfflineBrain:
         lang = reply_language(language)
         tools: tuple[ToolCall, ...] = ()
         frozen = False
-        if reason == "security" and account_frozen(customer):
+        if reason == "security" and account_frozen(customer) and any(s.name == "account.frozen" for s in signals):
+            reply = say("account_frozen", lang)   # asked to pay or book while frozen: a person will unfreeze it
+        elif reason == "security" and account_frozen(customer):
             reply = say("handover_security_already_frozen", lang)  # frozen before: nothing to freeze again
         elif reason == "security" and customer is not None and customer.account_id:
             tools = (ToolCall("freeze_account", {"account_id": customer.account_id}),)

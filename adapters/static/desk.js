@@ -440,6 +440,8 @@
     if (!openCase) return;
     var id = openCase.id;
     var button = this;
+    if (frozen(openCase) && !window.confirm('The account of case #' + id + ' is still frozen: the customer cannot ' +
+        'book or pay until someone unfreezes it. Resolve anyway?')) return;
     clearError();
     busy(button, true);
     api('POST', '/desk/api/cases/' + id + '/resolve', {}, 'resolve case #' + id)
@@ -558,7 +560,7 @@
     $('conv-takeover').hidden = !(c.state === 'claimed' && !mine);
     $('conv-takeover').textContent = 'Take over from ' + (c.claimed_by_name || 'colleague');
     $('conv-resolve').hidden = !open;
-    $('conv-unfreeze').hidden = !(open && frozen(c));
+    $('conv-unfreeze').hidden = !frozen(c);   // also on a closed case: the account stays frozen until someone acts
     $('conv-transfer').parentNode.hidden = !open;
     var select = $('transfer-team');
     var chosen = select.value;

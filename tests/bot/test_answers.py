@@ -174,12 +174,17 @@ def test_topics_that_were_english_only_now_answer_in_the_customers_language(brai
     ("fr", "Je voudrais payer le solde de mon voyage", "payment"),
     ("de", "Ich möchte Llama Premium abschließen, wie bezahle ich?", "premium_package"),
 ])
-def test_a_frozen_account_is_told_so_and_what_happens_next_instead_of_how_to_pay(brain, language, message, topic):
+def test_a_frozen_account_asked_to_pay_is_told_why_not_and_handed_to_security_to_unfreeze(brain, language, message,
+                                                                                         topic):
     decision = answer(brain, message, customer=FROZEN)
 
-    assert decision.action is Action.ANSWER and decision.topic == topic   # the triage contract is unchanged
-    assert decision.reply == template("account_frozen", language)
+    # Only a person can unfreeze the account: the promise in the reply ("a specialist will contact you")
+    # is kept by a case for the security team, even when the case that froze it was resolved meanwhile.
+    assert (decision.action, decision.reason, decision.team) == (Action.HANDOVER, "security", "technical")
+    assert decision.tools == ()                                           # nothing to freeze again
+    assert decision.reply.startswith(template("account_frozen", language))   # (then the staff's languages)
     assert any(s.name == "account.frozen" for s in decision.signals)
+    assert any(s.name == f"topic.{topic}" for s in decision.signals)       # what they wanted, for the staff
 
 
 def test_a_frozen_account_still_gets_answers_that_move_no_money(brain):

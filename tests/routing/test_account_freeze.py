@@ -43,6 +43,20 @@ async def test_llamita_knows_afterwards_that_it_froze_the_account_and_does_not_t
     assert "Visa" not in reply   # not how to pay: it does not proceed with payments
 
 
+async def test_a_case_resolved_with_the_account_still_frozen_leaves_nobody_waiting_for_a_promise(service, store):
+    conversation_id, case_id = await frozen_case(service)
+    await service.claim(case_id, ANA_STAFF)
+    await service.resolve(case_id, ANA_STAFF)                    # resolved without unfreezing the account
+
+    await say(service, conversation_id, "I want to book a hotel in Cusco and pay now")
+
+    reply = await last_reply(service, conversation_id)
+    assert "frozen" in reply and "security team will contact you" in reply
+    [follow_up] = await service.open_cases()                     # and the security team has a case to keep it
+    assert (follow_up.id != case_id, follow_up.state, follow_up.team) == (True, "waiting", "technical")
+    assert follow_up.customer.account_frozen and await is_frozen(store)
+
+
 async def test_the_card_shows_the_frozen_account_and_staff_unfreeze_it_on_the_case(service, store):
     conversation_id, case_id = await frozen_case(service)
     assert (await service.case(case_id)).customer.account_frozen
