@@ -86,8 +86,24 @@ def _card_spans(run: str, after_plus: bool = False) -> list[tuple[int, int, str]
     return found
 
 
+# A card's security code, named as customers name it in our seven languages, then its 3 or 4 digits. It
+# must never be stored (PCI DSS), whether or not the card number is in the same message.
+_SECURITY_CODE = re.compile(
+    r"(?i)\b(cvv2?|cvc2?|cid|csc|security code|card code|c[oó]digo de seguridad|c[oó]digo de seguran[cç]a|"
+    r"c[oó]digo cvv|pr[uü]fnummer|kartenpr[uü]fnummer|pr[uü]fziffer|sicherheitscode|cryptogramme|"
+    r"code de s[eé]curit[eé]|codice di sicurezza|codice cvv|beveiligingscode|controlecode)"
+    r"(\W{0,3}(?:is|es|é|e|ist|est|è|:|=|number|n[uú]mero|nummer|num[eé]ro|numero)?\W{0,3})(\d{3,4})(?!\d)")
+# The expiry date beside a card number: masked with it ("exp 12/28", "vence 12/2028", "gültig bis 12/28").
+_EXPIRY = re.compile(
+    r"(?i)\b(exp|expiry|expires|expiration|exp\. date|valid thru|valid until|vence|vencimiento|caducidad|"
+    r"validade|vencimento|g[uü]ltig bis|ablaufdatum|expire|date d'expiration|scadenza|scade|geldig tot|vervaldatum)"
+    r"(\W{0,3}(?:date|on|el|em|am|le|il)?\W{0,3})(\d{1,2}\s?[/.-]\s?\d{2,4})(?!\d)")
+
+
 def mask_card_numbers(text: str) -> str:
-    """'4111 1111 1111 1111 12/26' -> '[card ending 1111] 12/26'; numbers failing the Luhn check stay."""
+    """'4111 1111 1111 1111 exp 12/26 cvv 123' -> '[card ending 1111] exp [expiry] cvv [security code]';
+    numbers failing the Luhn check stay. A labelled security code is masked on its own too; an expiry
+    date only beside a card number (a passport's expiry date is what staff need to read)."""
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
         after_plus = match.start() > 0 and text[match.start() - 1] == "+"
@@ -95,4 +111,8 @@ def mask_card_numbers(text: str) -> str:
             run = run[:start] + f"[card ending {last_four}]" + run[end:]
         return run
 
-    return _DIGIT_RUN.sub(replace, text)
+    masked = _DIGIT_RUN.sub(replace, text)
+    masked = _SECURITY_CODE.sub(lambda m: m.group(1) + m.group(2) + "[security code]", masked)
+    if masked != text and "[card ending" in masked:
+        masked = _EXPIRY.sub(lambda m: m.group(1) + m.group(2) + "[expiry]", masked)
+    return masked

@@ -8,7 +8,7 @@ from routing.redact import mask_card_numbers
     ("my card is 4111 1111 1111 1111", "my card is [card ending 1111]"),
     ("4111-1111-1111-1111", "[card ending 1111]"),
     ("4111111111111111", "[card ending 1111]"),
-    ("card 4111 1111 1111 1111 12/26 cvv 123", "card [card ending 1111] 12/26 cvv 123"),
+    ("card 4111 1111 1111 1111 12/26 cvv 123", "card [card ending 1111] 12/26 cvv [security code]"),
     ("4111 1111 1111 1111 123", "[card ending 1111] 123"),
     ("4111111111111111 123", "[card ending 1111] 123"),
     ("call 555 4111 1111 1111 1111", "call 555 [card ending 1111]"),
@@ -45,7 +45,7 @@ def test_other_numbers_are_left_alone(typed):
     ("\u0664\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661\u0661",
      "[card ending 1111]"),                                            # Arabic-Indic digits
     ("mi tarjeta: 5500 0000 0000 0004.", "mi tarjeta: [card ending 0004]."),
-    ("visa 4012888888881881, exp 11/27", "visa [card ending 1881], exp 11/27"),
+    ("visa 4012888888881881, exp 11/27", "visa [card ending 1881], exp [expiry]"),
     ("\uff14\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11\uff0d\uff11\uff11\uff11\uff11",
      "[card ending 1111]"),                                            # fullwidth digits and hyphens
     ("4111\u200b1111\u200b1111\u200b1111", "[card ending 1111]"),      # zero-width spaces (pasted)
@@ -76,3 +76,25 @@ def test_card_numbers_are_masked_however_they_are_written(typed, stored):
 ])
 def test_what_is_not_shaped_like_a_card_stays(typed):
     assert mask_card_numbers(typed) == typed
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("My card 4111 1111 1111 1111 exp 12/28 cvv 123 was charged twice",
+     "My card [card ending 1111] exp [expiry] cvv [security code] was charged twice"),
+    ("CVC: 4321", "CVC: [security code]"),
+    ("mi tarjeta 4111111111111111 vence 12/2028, código de seguridad 987",
+     "mi tarjeta [card ending 1111] vence [expiry], código de seguridad [security code]"),
+    ("Die Prüfnummer ist 555", "Die Prüfnummer ist [security code]"),
+    ("le cryptogramme est 042", "le cryptogramme est [security code]"),
+])
+def test_a_cards_security_code_is_never_kept_and_its_expiry_goes_with_its_number(typed, stored):
+    assert mask_card_numbers(typed) == stored
+
+
+@pytest.mark.parametrize("text", [
+    "my passport expires 12/28, can I still travel in January?",     # no card: staff need the date
+    "the code 123 on my boarding pass",                              # not a card's security code
+    "booking LT-1234, the CVV field rejects my input",
+])
+def test_dates_and_codes_that_are_not_a_cards_stay(text):
+    assert mask_card_numbers(text) == text
