@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import sys
 from datetime import date, datetime, time, timezone
@@ -86,6 +87,9 @@ def serve_command(args: argparse.Namespace) -> int:
     if args.port:
         env["LLAMITA_PORT"] = str(args.port)
     settings = load_settings(env, args.config)
+    if problem := port_taken(settings.host, settings.port):
+        print(problem, file=sys.stderr)
+        return 2
     configure_logging()
     open_files = raise_open_files_limit()
     # Database work runs in threads (routing/store.py) and hands results back in many short steps; a
@@ -100,8 +104,31 @@ def serve_command(args: argparse.Namespace) -> int:
     # kept out of the collector's full passes, which otherwise walk them all (~16 ms) in some customer's turn.
     gc.collect()
     gc.freeze()
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log_class=AccessLogger)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=None, access_log_class=AccessLogger)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(port_taken(settings.host, settings.port) or f"llamita: {error.strerror}", file=sys.stderr)
+        return 2
     return 0
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why `llamita serve` cannot listen on host:port (another program has it), and what to do; None if free."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the server binds
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            return None   # the server's own bind reports anything else
+        return (f"llamita: port {port} on {host} is already in use (another Llamita, or another program).\n"
+                f"  Stop it, or choose another port: LLAMITA_PORT={port + 1} make run  (or llamita serve --port "
+                f"{port + 1})")
+    return None
 
 
 def triage_command(args: argparse.Namespace) -> int:

@@ -229,8 +229,10 @@ def startup_report(settings: Settings) -> str:
         lines.append(f"  Staff desk: {base}/desk?token={settings.staff_token}")
         lines.append(f"              (token generated and kept in {settings.data_dir}/staff-token; "
                      "set LLAMITA_STAFF_TOKEN to choose your own)")
-    else:
+    elif settings.staff_token_chosen:
         lines.append(f"  Staff desk: {base}/desk   (sign in with LLAMITA_STAFF_TOKEN)")
+    else:
+        lines.append(f"  Staff desk: {base}/desk   (sign in with the token kept in {settings.data_dir}/staff-token)")
     if settings.slack:
         mode = "Socket Mode" if settings.slack.socket_mode else f"HTTP mode, events at {base}/slack/events"
         lines.append(f"  Slack:      on ({mode})")

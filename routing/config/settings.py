@@ -37,6 +37,7 @@ class Settings:
     data_dir: Path = Path("var")
     staff_token: str = ""
     staff_token_generated: bool = False
+    staff_token_chosen: bool = False        # LLAMITA_STAFF_TOKEN set by the operator (else kept in the data dir)
     identity_secret: str = ""
     identity_secret_generated: bool = False
     slack: SlackCredentials | None = None
@@ -140,6 +141,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: Path | None
         data_dir=data_dir,
         staff_token=staff_token,
         staff_token_generated=staff_generated,
+        staff_token_chosen=bool(env.get("LLAMITA_STAFF_TOKEN")),
         identity_secret=identity_secret,
         identity_secret_generated=identity_generated,
         slack=slack,

@@ -102,7 +102,13 @@ def test_the_staff_token_is_printed_only_when_llamita_made_it_up(tmp_path):
     chosen = load_settings({"LLAMITA_DATA_DIR": str(tmp_path / "a"), "LLAMITA_STAFF_TOKEN": "operators-own"})
     made_up = load_settings({"LLAMITA_DATA_DIR": str(tmp_path / "b")})
     assert "operators-own" not in startup_report(chosen)
+    assert "sign in with LLAMITA_STAFF_TOKEN" in startup_report(chosen)
     assert f"token={made_up.staff_token}" in startup_report(made_up)
+
+    restarted = load_settings({"LLAMITA_DATA_DIR": str(tmp_path / "b")})   # the kept token: where it is, not what
+    report = startup_report(restarted)
+    assert made_up.staff_token not in report and f"{tmp_path / 'b'}/staff-token" in report
+    assert "LLAMITA_STAFF_TOKEN" not in report.split("Staff desk:")[1].splitlines()[0]
 
 
 async def test_database_errors_name_no_customer_words(service):

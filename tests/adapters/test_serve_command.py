@@ -3,6 +3,7 @@ embedded defaults and says which integrations are off and how to turn them on.""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -14,12 +15,17 @@ from tests.sockets import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_serve_on_a_fresh_machine_answers_and_says_what_is_off(tmp_path):
-    port = free_port()
+def fresh_env(tmp_path: Path, port: int) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("SLACK_", "OPENAI_", "DATABASE_URL", "LLAMITA_", "CONNECTIONS__", "REDIS_URL",
                                   "LIBRETRANSLATE", "DEEPL", "TEAMS_"))}
     env.update(LLAMITA_DATA_DIR=str(tmp_path / "var"), LLAMITA_PORT=str(port))
+    return env
+
+
+def test_serve_on_a_fresh_machine_answers_and_says_what_is_off(tmp_path):
+    port = free_port()
+    env = fresh_env(tmp_path, port)
     server = subprocess.Popen([sys.executable, "-m", "adapters.cli", "serve"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -46,3 +52,16 @@ def test_serve_on_a_fresh_machine_answers_and_says_what_is_off(tmp_path):
     assert (tmp_path / "var" / "llamita.sqlite3").exists()
     assert "Traceback" not in output
     assert "Adding job tentatively" not in output   # the scheduler's chatter stays out of the operator's log
+
+
+def test_a_port_already_in_use_is_said_plainly_with_what_to_do(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "adapters.cli", "serve"], cwd=ROOT, env=fresh_env(tmp_path, port),
+                              capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr and "LLAMITA_PORT=" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout and "ready: chat" not in done.stdout + done.stderr
