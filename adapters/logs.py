@@ -51,6 +51,7 @@ def configure_logging(level: int = logging.INFO) -> None:
     # APScheduler announces every job it adds and every run it skips: our ticker's own business, said
     # in the start-up report. Its warnings (a tick missed by minutes) still show.
     logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+    logging.getLogger("matplotlib").setLevel(max(level, logging.WARNING))   # its font cache says hello per chart
 
 
 def raise_open_files_limit() -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -197,10 +198,15 @@ async def security_headers(_request: web.Request, response: web.StreamResponse) 
         response.headers.setdefault("Referrer-Policy", "no-referrer")
 
 
+_STATIC_FILE = re.compile(r"\.(js|css|svg|png|ico|woff2?|map)$")
+
+
 class AccessLogger(AbstractAccessLogger):
     """Method, path, status and time; never the query string, where the desk's sign-in link carries its token."""
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        if response.status < 400 and request.method in ("GET", "HEAD") and _STATIC_FILE.search(request.path):
+            return   # every page view fetches scripts, styles and icons: a line each buries what matters
         self.logger.info("%s %s %s %d %.1fms", request.remote, request.method, request.path, response.status,
                          time * 1000)
 

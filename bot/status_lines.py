@@ -76,7 +76,7 @@ _LINES: dict[str, dict[str, str]] = {
     # The waiting customer, kept informed (routing/scheduler.py, RoutingService.reassure).
     "queue": {
         "en": "You're number {position} in line for our {team} team; the wait should be about {wait}.",
-        "es": "Eres el número {position} en la fila de nuestro equipo de {team}; la espera será de unos {wait}.",
+        "es": "Eres el número {position} en la fila de nuestro equipo de {team}; la espera será de aproximadamente {wait}.",
         "pt": "Você é o número {position} na fila da nossa equipe de {team}; a espera deve ser de cerca de {wait}.",
         "de": ("Sie sind Nummer {position} in der Warteschlange unseres Teams {team}; "
                "die Wartezeit beträgt etwa {wait}."),
@@ -87,7 +87,7 @@ _LINES: dict[str, dict[str, str]] = {
     },
     "queue_next": {
         "en": "You're next in line for our {team} team; the wait should be about {wait}.",
-        "es": "Eres el siguiente en la fila de nuestro equipo de {team}; la espera será de unos {wait}.",
+        "es": "Eres el siguiente en la fila de nuestro equipo de {team}; la espera será de aproximadamente {wait}.",
         "pt": "Você é o próximo na fila da nossa equipe de {team}; a espera deve ser de cerca de {wait}.",
         "de": "Sie sind als Nächstes an der Reihe bei unserem Team {team}; die Wartezeit beträgt etwa {wait}.",
         "fr": "Vous êtes le prochain dans la file de notre équipe {team} ; l'attente devrait être d'environ {wait}.",
@@ -112,7 +112,7 @@ _LINES: dict[str, dict[str, str]] = {
     },
     "still_waiting": {
         "en": "I've passed this on. You're number {position} in line, about {wait}.",
-        "es": "Ya lo he pasado. Eres el número {position} en la fila, unos {wait}.",
+        "es": "Ya lo he pasado. Eres el número {position} en la fila, aproximadamente {wait}.",
         "pt": "Já repassei. Você é o número {position} na fila, cerca de {wait}.",
         "de": "Ich habe das weitergegeben. Sie sind Nummer {position} in der Warteschlange, etwa {wait}.",
         "fr": "C'est transmis. Vous êtes numéro {position} dans la file, environ {wait}.",
@@ -121,7 +121,7 @@ _LINES: dict[str, dict[str, str]] = {
     },
     "still_waiting_next": {
         "en": "I've passed this on. You're next in line, about {wait}.",
-        "es": "Ya lo he pasado. Eres el siguiente en la fila, unos {wait}.",
+        "es": "Ya lo he pasado. Eres el siguiente en la fila, aproximadamente {wait}.",
         "pt": "Já repassei. Você é o próximo na fila, cerca de {wait}.",
         "de": "Ich habe das weitergegeben. Sie sind als Nächstes an der Reihe, etwa {wait}.",
         "fr": "C'est transmis. Vous êtes le prochain dans la file, environ {wait}.",
@@ -139,7 +139,7 @@ _LINES: dict[str, dict[str, str]] = {
     },
     "moved_up": {
         "en": "You've moved up: you're number {position} in line now, about {wait}.",
-        "es": "Has avanzado: ahora eres el número {position} en la fila, unos {wait}.",
+        "es": "Has avanzado: ahora eres el número {position} en la fila, aproximadamente {wait}.",
         "pt": "Você avançou: agora é o número {position} na fila, cerca de {wait}.",
         "de": "Es geht voran: Sie sind jetzt Nummer {position} in der Warteschlange, etwa {wait}.",
         "fr": "Vous avancez : vous êtes maintenant numéro {position} dans la file, environ {wait}.",
@@ -148,7 +148,7 @@ _LINES: dict[str, dict[str, str]] = {
     },
     "moved_next": {
         "en": "You're next in line now, about {wait}.",
-        "es": "Ahora eres el siguiente en la fila, unos {wait}.",
+        "es": "Ahora eres el siguiente en la fila, aproximadamente {wait}.",
         "pt": "Agora você é o próximo na fila, cerca de {wait}.",
         "de": "Sie sind jetzt als Nächstes an der Reihe, etwa {wait}.",
         "fr": "Vous êtes maintenant le prochain dans la file, environ {wait}.",

@@ -42,6 +42,8 @@ def test_serve_on_a_fresh_machine_answers_and_says_what_is_off(tmp_path):
         assert '"status": "ok"' in health and "SQLite" in health
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert page.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/widget.js", timeout=5) as script:
+            assert script.status == 200
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
@@ -51,6 +53,7 @@ def test_serve_on_a_fresh_machine_answers_and_says_what_is_off(tmp_path):
     assert f"http://127.0.0.1:{port}/desk?token=" in output
     assert (tmp_path / "var" / "llamita.sqlite3").exists()
     assert "Traceback" not in output
+    assert "GET /healthz 200" in output and "GET /widget.js" not in output   # scripts and icons: no line each
     assert "Adding job tentatively" not in output   # the scheduler's chatter stays out of the operator's log
 
 
