@@ -76,7 +76,8 @@ _LINES: dict[str, dict[str, str]] = {
     # The waiting customer, kept informed (routing/scheduler.py, RoutingService.reassure).
     "queue": {
         "en": "You're number {position} in line for our {team} team; the wait should be about {wait}.",
-        "es": "Eres el número {position} en la fila de nuestro equipo de {team}; la espera será de aproximadamente {wait}.",
+        "es": ("Eres el número {position} en la fila de nuestro equipo de {team}; "
+               "la espera será de aproximadamente {wait}."),
         "pt": "Você é o número {position} na fila da nossa equipe de {team}; a espera deve ser de cerca de {wait}.",
         "de": ("Sie sind Nummer {position} in der Warteschlange unseres Teams {team}; "
                "die Wartezeit beträgt etwa {wait}."),
