@@ -28,6 +28,107 @@
   var WS_URL = ORIGIN.replace(/^http/, 'ws') + '/chat/ws';
   var STYLESHEET = ORIGIN + '/static/widget.css';
 
+  // ------------------------------------------------------------------ words
+  // The widget's own words in the customer's language: the operator's data-language on this script, else
+  // the browser's languages, else the page's, else English. The server fills STRINGS from
+  // widget-strings.json (the six other languages Llamita answers in) when it serves this file.
+  var EN = {
+    subtitle: 'Llama Travel’s assistant · replies in seconds',
+    close_chat: 'Close chat',
+    conversation: 'Conversation',
+    greeting_title: 'Hi! I’m Llamita',
+    greeting_text: 'Ask me about baggage, bookings, refunds or your trip. If you need a person, just say so and I’ll bring in our team.',
+    typing: '{who} is typing…',
+    your_message: 'Your message',
+    placeholder: 'Type your message…',
+    send_message: 'Send message',
+    hint: 'Enter to send · Shift+Enter for a new line',
+    photo_warning: 'Sending a photo of a payment card? Please cover the card number first: we can’t hide numbers in pictures.',
+    send_file: 'Send file',
+    cancel: 'Cancel',
+    launcher_label_long: 'Chat with Llamita, Llama Travel’s assistant',
+    launcher_label: 'Chat with us',
+    you: 'You',
+    translating: 'Translating…',
+    translation_failed: 'Automatic translation failed: shown as written. The translation will follow.',
+    machine_translated: 'Machine-translated',
+    show_original: 'Show original',
+    hide_original: 'Hide original',
+    language_question: 'Which language would you like to continue in?',
+    not_connected_please: 'Not connected — please try again in a moment.',
+    did_this_answer_help: 'Did this answer help?',
+    did_this_help: 'Did this help?',
+    yes_helped: 'Yes, this helped',
+    no_not_helped: 'No, this did not help',
+    not_connected: 'Not connected — try again in a moment.',
+    thanks_glad: 'Thanks! Glad it helped.',
+    thanks_telling: 'Thanks for telling us; we’ll use it to do better.',
+    send_rating: 'Send rating',
+    no_thanks: 'No thanks',
+    pick_first: 'Pick from 1 to 5 first.',
+    sent: 'Sent',
+    sending: 'Sending…',
+    next_in_line: 'You’re next in line',
+    number_in_line: 'You’re number {position} in line',
+    about_minute: 'about 1 minute',
+    about_minutes: 'about {minutes} minutes',
+    waiting_for_person: 'Waiting for a person from our team…',
+    someone_from_team: 'Someone from our team',
+    is_chatting: '{who} is chatting with you',
+    resolved: 'Resolved · write any time if you need more help',
+    closed: 'This conversation was closed · write any time',
+    reconnecting: 'Connecting… your messages will be sent as soon as we’re back.',
+    waiting_for_connection: 'Waiting for connection…',
+    thanks_rating: 'Thank you for your rating!',
+    guest: 'We couldn’t confirm your sign-in, so you’re chatting as a guest.',
+    busy: 'The chat is busy; trying again in a moment…',
+    not_saved_retrying: 'We couldn’t save your message just now; trying again…',
+    empty: 'That message was empty.',
+    could_not_save: 'We could not save that.',
+    new_conversation: 'Your previous chat has ended, so we’ve started a new conversation.',
+    type_first: 'Type a message first.',
+    connecting_try_again: 'Connecting… try again in a moment.',
+    file_not_sent: 'That file could not be sent.',
+    file_offline: 'We couldn’t send the file: you seem to be offline. Try again when you’re back.',
+    attach: 'Send a photo or a PDF',
+    rating_title: 'How did {who} do? Rate this conversation.',
+    rating_title_we: 'How did we do? Rate this conversation.',
+    rating_legend: 'Rating from 1 (poor) to 5 (excellent)',
+    rating_star_1: '1 star, poor',
+    rating_stars: '{n} stars',
+    rating_star_5: '5 stars, excellent',
+    comment_label: 'Anything to add? (optional)',
+    not_sent: 'Not sent — {reason}',
+    too_long: 'too long',
+    try_again: 'please try again',
+    our_team: 'our team',
+    away: '{team} is away · back {back}',
+    soon: 'soon',
+    unread_one: 'Chat with Llamita — 1 new message',
+    unread_many: 'Chat with Llamita — {n} new messages',
+    too_fast_one: 'You’re sending messages very quickly — we’ll send the next one in 1 second.',
+    too_fast_many: 'You’re sending messages very quickly — we’ll send the next one in {n} seconds.',
+    over_limit: 'That message is over {n} characters — please split it into parts.',
+    limited_to: 'Messages are limited to {n} characters — please shorten it or split it into parts.',
+    file_too_large: 'That file is larger than {n} MB.'
+  };
+  var STRINGS = {}/*LLAMITA_STRINGS*/;
+  var LANGUAGE = (function () {
+    var wanted = [script && script.getAttribute('data-language')]
+      .concat(navigator.languages || [navigator.language], [document.documentElement.lang]);
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
+      if (code === 'en' || STRINGS[code]) return code;
+    }
+    return 'en';
+  })();
+  function t(key, values) {
+    var text = (STRINGS[LANGUAGE] && STRINGS[LANGUAGE][key]) || EN[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return values && values[name] !== undefined ? String(values[name]) : all;
+    });
+  }
+
   // ------------------------------------------------------------------ persistence
   // Namespaced by server origin, so two Llamita deployments embedded on one site never mix.
   var PREFIX = 'llamita:' + ORIGIN + ':';
@@ -190,12 +291,12 @@
   var heading = el('div', 'heading');
   var title = el('h2', 'title', 'Llamita');
   title.id = 'llamita-title';
-  var subtitle = el('p', 'subtitle', 'Llama Travel’s assistant · replies in seconds');
+  var subtitle = el('p', 'subtitle', t('subtitle'));
   heading.appendChild(title);
   heading.appendChild(subtitle);
   var closeButton = el('button', 'icon-button close');
   closeButton.type = 'button';
-  closeButton.setAttribute('aria-label', 'Close chat');
+  closeButton.setAttribute('aria-label', t('close_chat'));
   closeButton.appendChild(el('span', 'close-glyph'));
   header.appendChild(avatar);
   header.appendChild(heading);
@@ -209,13 +310,13 @@
   log.setAttribute('role', 'log');
   log.setAttribute('aria-live', 'polite');
   log.setAttribute('aria-relevant', 'additions');
-  log.setAttribute('aria-label', 'Conversation');
+  log.setAttribute('aria-label', t('conversation'));
   log.tabIndex = 0;
 
   var greeting = el('div', 'greeting');
-  greeting.appendChild(el('p', 'greeting-title', 'Hi! I’m Llamita'));
+  greeting.appendChild(el('p', 'greeting-title', t('greeting_title')));
   greeting.appendChild(el('p', 'greeting-text',
-    'Ask me about baggage, bookings, refunds or your trip. If you need a person, just say so and I’ll bring in our team.'));
+    t('greeting_text')));
   log.appendChild(greeting);
 
   var typing = el('div', 'typing');
@@ -225,7 +326,7 @@
   typingDots.appendChild(el('span'));
   typingDots.appendChild(el('span'));
   typingDots.appendChild(el('span'));
-  var typingText = el('span', 'typing-text', 'Llamita is typing…');
+  var typingText = el('span', 'typing-text', t('typing', { who: 'Llamita' }));
   typing.appendChild(typingDots);
   typing.appendChild(typingText);
 
@@ -235,20 +336,20 @@
 
   var form = el('form', 'composer');
   form.noValidate = true;
-  var label = el('label', 'visually-hidden', 'Your message');
+  var label = el('label', 'visually-hidden', t('your_message'));
   label.htmlFor = 'llamita-input';
   var input = el('textarea', 'input');
   input.id = 'llamita-input';
   input.rows = 1;
-  input.placeholder = 'Type your message…';
+  input.placeholder = t('placeholder');
   input.setAttribute('aria-describedby', 'llamita-counter llamita-hint');
   input.setAttribute('autocomplete', 'off');
   var sendButton = el('button', 'send');
   sendButton.type = 'submit';
-  sendButton.setAttribute('aria-label', 'Send message');
+  sendButton.setAttribute('aria-label', t('send_message'));
   sendButton.appendChild(el('span', 'send-glyph'));
   var footer = el('div', 'composer-footer');
-  var hint = el('span', 'hint', 'Enter to send · Shift+Enter for a new line');
+  var hint = el('span', 'hint', t('hint'));
   hint.id = 'llamita-hint';
   var counter = el('span', 'counter');
   counter.id = 'llamita-counter';
@@ -257,7 +358,7 @@
   footer.appendChild(counter);
   var attachButton = el('button', 'icon-button attach');
   attachButton.type = 'button';
-  attachButton.setAttribute('aria-label', 'Send a photo or a PDF');
+  attachButton.setAttribute('aria-label', t('attach'));
   attachButton.appendChild(el('span', 'attach-glyph'));
   var fileInput = el('input');
   fileInput.type = 'file';
@@ -268,10 +369,10 @@
   attachPanel.hidden = true;
   var attachName = el('p', 'attach-name');
   var attachWarning = el('p', 'attach-warning',
-    'Sending a photo of a payment card? Please cover the card number first: we can’t hide numbers in pictures.');
-  var attachSend = el('button', 'attach-send', 'Send file');
+    t('photo_warning'));
+  var attachSend = el('button', 'attach-send', t('send_file'));
   attachSend.type = 'button';
-  var attachCancel = el('button', 'attach-cancel', 'Cancel');
+  var attachCancel = el('button', 'attach-cancel', t('cancel'));
   attachCancel.type = 'button';
   var attachActions = el('div', 'attach-actions');
   attachActions.appendChild(attachCancel);
@@ -306,10 +407,10 @@
   launcher.type = 'button';
   launcher.setAttribute('aria-controls', 'llamita-panel');
   launcher.setAttribute('aria-expanded', 'false');
-  launcher.setAttribute('aria-label', 'Chat with Llamita, Llama Travel’s assistant');
+  launcher.setAttribute('aria-label', t('launcher_label_long'));
   var launcherIcon = el('span', 'launcher-icon');
   launcherIcon.setAttribute('aria-hidden', 'true');
-  var launcherLabel = el('span', 'launcher-label', 'Chat with us');
+  var launcherLabel = el('span', 'launcher-label', t('launcher_label'));
   launcherLabel.setAttribute('aria-hidden', 'true');
   var badge = el('span', 'badge');
   badge.hidden = true;
@@ -332,7 +433,7 @@
   var unread = 0;
 
   function authorLabel(message) {
-    if (message.author === 'customer') return 'You';
+    if (message.author === 'customer') return t('you');
     if (message.author === 'bot') return message.name || agentName;
     return message.name || 'Llama Travel';
   }
@@ -409,16 +510,16 @@
     if (message.author !== 'staff' || !message.translation) return null;
     var box = el('div', 'translation');
     if (message.translation === 'pending') {
-      box.appendChild(el('span', 'translation-state', 'Translating…'));
+      box.appendChild(el('span', 'translation-state', t('translating')));
       return box;
     }
     if (message.translation === 'failed') {
-      box.appendChild(el('span', 'translation-state', 'Automatic translation failed: shown as written. The translation will follow.'));
+      box.appendChild(el('span', 'translation-state', t('translation_failed')));
       return box;
     }
     if (typeof message.original !== 'string') return null;
-    box.appendChild(el('span', 'translation-state', 'Machine-translated'));
-    var toggle = el('button', 'original-toggle', 'Show original');
+    box.appendChild(el('span', 'translation-state', t('machine_translated')));
+    var toggle = el('button', 'original-toggle', t('show_original'));
     toggle.type = 'button';
     var original = el('p', 'original');
     original.id = 'llamita-original-' + (++originalCount);
@@ -430,7 +531,7 @@
       var open = original.hidden;
       original.hidden = !open;
       toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
-      toggle.textContent = open ? 'Hide original' : 'Show original';
+      toggle.textContent = open ? t('hide_original') : t('show_original');
       followEnd();
     });
     box.appendChild(toggle);
@@ -461,7 +562,7 @@
       languageOffer.hidden = true;
       return;
     }
-    var question = el('p', 'language-question', offer.question || 'Which language would you like to continue in?');
+    var question = el('p', 'language-question', offer.question || t('language_question'));
     question.id = 'llamita-language-question';
     languageOffer.setAttribute('aria-labelledby', question.id);
     languageOffer.appendChild(question);
@@ -481,7 +582,7 @@
 
   function chooseLanguage(choice) {
     if (!send({ type: 'language', choice: choice })) {
-      showNotice('Not connected — please try again in a moment.', 'warn', 4);
+      showNotice(t('not_connected_please'), 'warn', 4);
       return;
     }
     languageChosen();
@@ -522,15 +623,15 @@
   function helpfulRow(message) {
     var row = el('div', 'helpful');
     row.setAttribute('role', 'group');
-    row.setAttribute('aria-label', 'Did this answer help?');
-    row.appendChild(el('span', 'helpful-question', 'Did this help?'));
+    row.setAttribute('aria-label', t('did_this_answer_help'));
+    row.appendChild(el('span', 'helpful-question', t('did_this_help')));
     var yes = el('button', 'helpful-button');
     var no = el('button', 'helpful-button');
     yes.appendChild(thumb(true));
     no.appendChild(thumb(false));
     yes.type = no.type = 'button';
-    yes.setAttribute('aria-label', 'Yes, this helped');
-    no.setAttribute('aria-label', 'No, this did not help');
+    yes.setAttribute('aria-label', t('yes_helped'));
+    no.setAttribute('aria-label', t('no_not_helped'));
     var thanks = el('span', 'helpful-thanks');
     thanks.setAttribute('aria-live', 'polite');
     function show(choice) {
@@ -539,7 +640,7 @@
     }
     function choose(helpful) {
       if (!send({ type: 'feedback', seq: message.seq, helpful: helpful })) {
-        thanks.textContent = 'Not connected — try again in a moment.';
+        thanks.textContent = t('not_connected');
         return;
       }
       show(helpful);
@@ -560,7 +661,7 @@
     var node = shown.get(frame.seq);
     var thanks = node && node.querySelector('.helpful-thanks');
     if (!thanks) return;
-    thanks.textContent = frame.helpful ? 'Thanks! Glad it helped.' : 'Thanks for telling us; we’ll use it to do better.';
+    thanks.textContent = frame.helpful ? t('thanks_glad') : t('thanks_telling');
     thanks.scrollIntoView({ block: 'nearest' });   // its own line under the buttons: keep it in sight
   }
 
@@ -576,25 +677,26 @@
     ratingForm = form;
     form.noValidate = true;
     form.setAttribute('data-case', String(caseId));
-    var heading = el('p', 'rating-title', 'How did ' + (agent || 'we') + ' do? Rate this conversation.');
+    var heading = el('p', 'rating-title', agent ? t('rating_title', { who: agent }) : t('rating_title_we'));
     heading.id = 'llamita-rating-title';
     form.setAttribute('aria-labelledby', heading.id);
     form.appendChild(heading);
     var scale = el('fieldset', 'rating-scale');
-    scale.appendChild(el('legend', 'visually-hidden', 'Rating from 1 (poor) to 5 (excellent)'));
+    scale.appendChild(el('legend', 'visually-hidden', t('rating_legend')));
     [1, 2, 3, 4, 5].forEach(function (score) {
       var option = el('label', 'rating-option');
       var radio = el('input');
       radio.type = 'radio';
       radio.name = 'llamita-rating';
       radio.value = String(score);
-      radio.setAttribute('aria-label', score + (score === 1 ? ' star, poor' : score === 5 ? ' stars, excellent' : ' stars'));
+      radio.setAttribute('aria-label', score === 1 ? t('rating_star_1') : score === 5 ? t('rating_star_5')
+        : t('rating_stars', { n: score }));
       option.appendChild(radio);
       option.appendChild(el('span', 'rating-star', '★ ' + score));
       scale.appendChild(option);
     });
     form.appendChild(scale);
-    var commentLabel = el('label', 'rating-comment-label', 'Anything to add? (optional)');
+    var commentLabel = el('label', 'rating-comment-label', t('comment_label'));
     commentLabel.htmlFor = 'llamita-rating-comment';
     var comment = el('textarea', 'rating-comment');
     comment.id = 'llamita-rating-comment';
@@ -603,9 +705,9 @@
     form.appendChild(commentLabel);
     form.appendChild(comment);
     var buttons = el('div', 'rating-buttons');
-    var submitButton = el('button', 'rating-send', 'Send rating');
+    var submitButton = el('button', 'rating-send', t('send_rating'));
     submitButton.type = 'submit';
-    var skip = el('button', 'rating-skip', 'No thanks');
+    var skip = el('button', 'rating-skip', t('no_thanks'));
     skip.type = 'button';
     var note = el('p', 'rating-note');
     note.setAttribute('aria-live', 'polite');
@@ -616,10 +718,10 @@
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var picked = form.querySelector('input[name="llamita-rating"]:checked');
-      if (!picked) { note.textContent = 'Pick from 1 to 5 first.'; return; }
+      if (!picked) { note.textContent = t('pick_first'); return; }
       var text = comment.value.trim();
       if (!send({ type: 'rating', case: caseId, score: Number(picked.value), comment: text || null })) {
-        note.textContent = 'Not connected — try again in a moment.';
+        note.textContent = t('not_connected');
       }
     });
     skip.addEventListener('click', function () {
@@ -723,7 +825,7 @@
         mine.removeAttribute('data-pending');
         if (!shown.has(message.seq)) shown.set(message.seq, mine);
         place(mine, message.seq);
-        setDelivery(mine, 'sent', 'Sent');
+        setDelivery(mine, 'sent', t('sent'));
       }
     }
     if (message.revised && shown.has(message.seq)) {
@@ -741,7 +843,7 @@
       return;
     }
     var node = messageElement(message);
-    if (message.author === 'customer') setDelivery(node, 'sent', 'Sent');
+    if (message.author === 'customer') setDelivery(node, 'sent', t('sent'));
     shown.set(message.seq, node);
     place(node, message.seq);
     remember(message);
@@ -758,7 +860,7 @@
     var node = messageElement({ author: 'customer', text: item.text, at: item.at });
     node.setAttribute('data-pending', '');
     node.setAttribute('data-id', item.id);
-    setDelivery(node, 'sending', 'Sending…');
+    setDelivery(node, 'sending', t('sending'));
     pending.set(item.id, node);
     log.appendChild(node);
     greeting.hidden = true;
@@ -774,7 +876,7 @@
     if (!node) return;
     pending.delete(id);
     node.removeAttribute('data-pending');
-    setDelivery(node, 'sent', 'Sent');
+    setDelivery(node, 'sent', t('sent'));
     if (typeof seq === 'number') {
       if (shown.has(seq) && shown.get(seq) !== node) {
         node.remove(); // its echo already arrived and is on screen
@@ -793,7 +895,7 @@
     if (!node) return;
     pending.delete(id);
     node.removeAttribute('data-pending');
-    setDelivery(node, 'failed', 'Not sent — ' + reason);
+    setDelivery(node, 'failed', t('not_sent', { reason: reason }));
   }
 
   function clearLog() {
@@ -814,15 +916,16 @@
   // Where a waiting customer stands, from the server's `queue` (docs/webchat-protocol.md).
   function queueText(queue) {
     if (!queue || typeof queue !== 'object') return null;
-    var team = typeof queue.team === 'string' && queue.team ? queue.team : 'our team';
+    var team = typeof queue.team === 'string' && queue.team ? queue.team : t('our_team');
     if (queue.open === false) {
-      return team + ' is away · back ' + (typeof queue.back === 'string' && queue.back ? queue.back : 'soon');
+      var away = t('away', { team: team, back: typeof queue.back === 'string' && queue.back ? queue.back : t('soon') });
+      return away.charAt(0).toUpperCase() + away.slice(1);   // "our team is away" starts the header
     }
     var position = Number(queue.position);
     var minutes = Number(queue.wait_minutes);
     if (!(position >= 1)) return null;
-    var place = position === 1 ? 'You’re next in line' : 'You’re number ' + position + ' in line';
-    if (minutes >= 1) place += ' · about ' + minutes + (minutes === 1 ? ' minute' : ' minutes');
+    var place = position === 1 ? t('next_in_line') : t('number_in_line', { position: position });
+    if (minutes >= 1) place += ' · ' + (minutes === 1 ? t('about_minute') : t('about_minutes', { minutes: minutes }));
     return place;
   }
 
@@ -832,11 +935,11 @@
     var keep = waiting && queue === undefined && status.state === 'waiting' ? status.queue : null;
     status = { state: caseState || 'bot', agent: agent || null, queue: waiting ? (queue || keep) : null };
     var text;
-    if (status.state === 'waiting') text = queueText(status.queue) || 'Waiting for a person from our team…';
-    else if (status.state === 'claimed') text = (status.agent || 'Someone from our team') + ' is chatting with you';
-    else if (status.state === 'resolved') text = 'Resolved · write any time if you need more help';
-    else if (status.state === 'abandoned') text = 'This conversation was closed · write any time';
-    else text = 'Llama Travel’s assistant · replies in seconds';
+    if (status.state === 'waiting') text = queueText(status.queue) || t('waiting_for_person');
+    else if (status.state === 'claimed') text = t('is_chatting', { who: status.agent || t('someone_from_team') });
+    else if (status.state === 'resolved') text = t('resolved');
+    else if (status.state === 'abandoned') text = t('closed');
+    else text = t('subtitle');
     subtitle.textContent = text;
     title.textContent = status.state === 'claimed' && status.agent ? status.agent + ' · Llama Travel' : agentName;
     panel.setAttribute('data-state', status.state);
@@ -848,7 +951,7 @@
   function showTyping(who) {
     // Llamita stays quiet while people have the conversation; older servers still say it types.
     if ((status.state === 'waiting' || status.state === 'claimed') && (!who || who === agentName)) return;
-    typingText.textContent = (who || agentName) + ' is typing…';
+    typingText.textContent = t('typing', { who: who || agentName });
     typing.hidden = false;
     followEnd();
     clearTimeout(typingTimer);
@@ -876,8 +979,8 @@
     badge.textContent = unread > 9 ? '9+' : String(unread);
     badge.hidden = unread === 0;
     launcher.setAttribute('aria-label', unread
-      ? 'Chat with Llamita — ' + unread + ' new message' + (unread === 1 ? '' : 's')
-      : 'Chat with Llamita, Llama Travel’s assistant');
+      ? (unread === 1 ? t('unread_one') : t('unread_many', { n: unread }))
+      : t('launcher_label_long'));
   }
 
   var bannerTimer = null;
@@ -891,7 +994,7 @@
     panel.setAttribute('data-offline', '');
     // A quick reconnect should not flash a warning.
     bannerTimer = setTimeout(function () {
-      banner.textContent = 'Connecting… your messages will be sent as soon as we’re back.';
+      banner.textContent = t('reconnecting');
       banner.hidden = false;
     }, 1500);
   }
@@ -973,7 +1076,7 @@
 
   function markWaiting() {
     pending.forEach(function (node) {
-      if (node.getAttribute('data-status') === 'sending') setDelivery(node, 'sending', 'Waiting for connection…');
+      if (node.getAttribute('data-status') === 'sending') setDelivery(node, 'sending', t('waiting_for_connection'));
     });
   }
 
@@ -988,7 +1091,7 @@
     if (send({ type: 'message', id: item.id, text: item.text })) {
       inflight.add(item.id);
       var node = pending.get(item.id);
-      if (node) setDelivery(node, 'sending', 'Sending…');
+      if (node) setDelivery(node, 'sending', t('sending'));
     }
   }
 
@@ -1020,7 +1123,7 @@
       case 'language_offer': return showLanguageOffer(frame.offer);
       case 'language': return languageChosen();
       case 'feedback_saved': return feedbackSaved(frame);
-      case 'rating_saved': return closeRating('Thank you for your rating!');
+      case 'rating_saved': return closeRating(t('thanks_rating'));
       case 'error': return onError(frame);
       default: return undefined; // pong, and frame types from newer servers
     }
@@ -1053,7 +1156,7 @@
     else if (frame.language_offer) showLanguageOffer(frame.language_offer);
     setConnection(true);
     if (frame.identity === 'rejected') {
-      var guest = 'We couldn’t confirm your sign-in, so you’re chatting as a guest.';
+      var guest = t('guest');
       showNotice(notice.hidden ? guest : notice.textContent + ' ' + guest, 'info', 8);
     }
     updateCounter();
@@ -1071,44 +1174,43 @@
     if (!welcomed && (code === 'rate_limited' || code === 'busy' || code === 'too_many_connections')) {
       // The chat itself was refused for now (too many from this network, or the server is full):
       // the socket closes and the widget reconnects after a pause.
-      showNotice(frame.message || 'The chat is busy; trying again in a moment…', 'warn', Math.max(4, wait + 1));
+      showNotice(frame.message || t('busy'), 'warn', Math.max(4, wait + 1));
       return;
     }
     if (code === 'rate_limited') {
       if (id) retryLater(id, frame.retry_after);
-      showNotice('You’re sending messages very quickly — we’ll send the next one in ' + wait +
-        (wait === 1 ? ' second.' : ' seconds.'), 'warn', Math.max(3, wait + 1));
+      showNotice(wait === 1 ? t('too_fast_one') : t('too_fast_many', { n: wait }), 'warn', Math.max(3, wait + 1));
       return;
     }
     if (code === 'not_stored') {
       if (id) retryLater(id, frame.retry_after);
-      showNotice('We couldn’t save your message just now; trying again…', 'warn', 5);
+      showNotice(t('not_saved_retrying'), 'warn', 5);
       return;
     }
     if (code === 'too_long') {
-      if (id) failMessage(id, 'too long');
-      showNotice('That message is over ' + maxChars + ' characters — please split it into parts.', 'warn', 8);
+      if (id) failMessage(id, t('too_long'));
+      showNotice(t('over_limit', { n: maxChars }), 'warn', 8);
       return;
     }
     if (code === 'empty') {
-      if (id) failMessage(id, 'empty');
-      showNotice('That message was empty.', 'warn', 4);
+      if (id) failMessage(id, t('empty'));
+      showNotice(t('empty'), 'warn', 4);
       return;
     }
     if (code === 'bad_id') {
-      if (id) failMessage(id, 'please try again');
+      if (id) failMessage(id, t('try_again'));
       return;
     }
     if (code === 'bad_rating' || code === 'bad_feedback') {
       if (code === 'bad_rating' && ratingForm) closeRating('');
-      showNotice(frame.message || 'We could not save that.', 'warn', 5);
+      showNotice(frame.message || t('could_not_save'), 'warn', 5);
       return;
     }
     if (code === 'session_expired') {
-      showNotice('Your previous chat has ended, so we’ve started a new conversation.', 'info', 8);
+      showNotice(t('new_conversation'), 'info', 8);
       return;
     }
-    if (id) failMessage(id, frame.message || 'please try again');
+    if (id) failMessage(id, frame.message || t('try_again'));
     if (frame.message) showNotice(frame.message, 'warn', 6);
   }
 
@@ -1122,7 +1224,7 @@
     input.setAttribute('aria-invalid', over ? 'true' : 'false');
     sendButton.disabled = over;
     if (over) {
-      showNotice('Messages are limited to ' + maxChars + ' characters — please shorten it or split it into parts.', 'warn');
+      showNotice(t('limited_to', { n: maxChars }), 'warn');
       limitNotice = true;
     } else if (limitNotice) {
       limitNotice = false;
@@ -1145,7 +1247,7 @@
   function submit() {
     var text = input.value;
     if (!text.trim()) {
-      showNotice('Type a message first.', 'info', 3);
+      showNotice(t('type_first'), 'info', 3);
       return;
     }
     if (text.length > maxChars) {
@@ -1156,7 +1258,7 @@
     state.outbox.push(item);
     saveOutbox();
     var node = showPending(item);
-    if (!welcomed) setDelivery(node, 'sending', 'Waiting for connection…');
+    if (!welcomed) setDelivery(node, 'sending', t('waiting_for_connection'));
     input.value = '';
     lastTypingSent = 0;
     hideNotice();
@@ -1195,7 +1297,7 @@
     fileInput.value = '';
     if (!file) return;
     if (file.size > fileLimits.max_bytes) {
-      showNotice('That file is larger than ' + Math.round(fileLimits.max_bytes / 1048576) + ' MB.', 'warn', 6);
+      showNotice(t('file_too_large', { n: Math.round(fileLimits.max_bytes / 1048576) }), 'warn', 6);
       return;
     }
     chosen = file;
@@ -1208,7 +1310,7 @@
   attachSend.addEventListener('click', function () {
     var file = chosen;
     if (!file) return;
-    if (!state.token) { showNotice('Connecting… try again in a moment.', 'info', 4); connect(); return; }
+    if (!state.token) { showNotice(t('connecting_try_again'), 'info', 4); connect(); return; }
     attachSend.disabled = true;
     showNotice('Sending ' + file.name + '…', 'info');
     var body = new FormData();
@@ -1219,9 +1321,9 @@
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (response.ok) { hideNotice(); return; }
-          showNotice(data.message || 'That file could not be sent.', 'warn', 10);
+          showNotice(data.message || t('file_not_sent'), 'warn', 10);
         });
-      }, function () { showNotice('We couldn’t send the file: you seem to be offline. Try again when you’re back.', 'warn', 8); })
+      }, function () { showNotice(t('file_offline'), 'warn', 8); })
       .then(function () {
         attachSend.disabled = false;
         chosen = null;

@@ -9,9 +9,12 @@ last number after a reconnect, so nothing is lost and nothing is shown twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -38,6 +41,15 @@ PRESENCE_SECONDS = 60    # how often a worker tells routing which customers have
 REFUSED = {"busy": "The chat is very busy; please try again in a moment.",
            "too_many_connections": "Too many chats are open from your network; please close some and try again.",
            "rate_limited": "Too many new chats from your network; please try again in a moment."}
+
+
+@lru_cache(maxsize=1)
+def widget_script() -> tuple[bytes, str]:
+    """widget.js with its words in the other languages filled in from widget-strings.json (read once)."""
+    strings = json.loads((STATIC / "widget-strings.json").read_text(encoding="utf-8"))
+    script = (STATIC / "widget.js").read_text(encoding="utf-8")
+    body = script.replace("{}/*LLAMITA_STRINGS*/", json.dumps(strings, ensure_ascii=True), 1).encode()
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 class WebChat:
@@ -90,8 +102,12 @@ class WebChat:
         # an HTML page and adds the Content-Security-Policy.
         return web.FileResponse(STATIC / "index.html", headers={"Content-Type": "text/html; charset=utf-8"})
 
-    async def widget(self, _request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC / "widget.js", headers={"Cache-Control": "no-cache"})
+    async def widget(self, request: web.Request) -> web.StreamResponse:
+        body, etag = widget_script()
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag, "Cache-Control": "no-cache"})
+        return web.Response(body=body, content_type="application/javascript", charset="utf-8",
+                            headers={"ETag": etag, "Cache-Control": "no-cache"})
 
     async def demo_identity(self, request: web.Request) -> web.Response:
         """Signs a demo customer in, as the Llama Travel website's server would (demo page only)."""
