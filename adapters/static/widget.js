@@ -914,11 +914,23 @@
   var status = { state: 'bot', agent: null, queue: null };
 
   // Where a waiting customer stands, from the server's `queue` (docs/webchat-protocol.md).
+  // When an away team is back: the server says it in English, in the team's time zone; in another language
+  // the browser says it, in the visitor's own time zone ("lunes, 10:00 CET").
+  function backWhen(queue) {
+    var english = typeof queue.back === 'string' && queue.back ? queue.back : t('soon');
+    var at = typeof queue.back_at === 'string' ? new Date(queue.back_at) : null;
+    if (LANGUAGE === 'en' || !at || isNaN(at.getTime()) || !window.Intl) return english;
+    try {
+      return new Intl.DateTimeFormat(LANGUAGE, { weekday: 'long', hour: '2-digit', minute: '2-digit',
+        timeZoneName: 'short' }).format(at);
+    } catch (e) { return english; }
+  }
+
   function queueText(queue) {
     if (!queue || typeof queue !== 'object') return null;
     var team = typeof queue.team === 'string' && queue.team ? queue.team : t('our_team');
     if (queue.open === false) {
-      var away = t('away', { team: team, back: typeof queue.back === 'string' && queue.back ? queue.back : t('soon') });
+      var away = t('away', { team: team, back: backWhen(queue) });
       return away.charAt(0).toUpperCase() + away.slice(1);   // "our team is away" starts the header
     }
     var position = Number(queue.position);
