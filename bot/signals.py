@@ -27,9 +27,11 @@ _CARD = re.compile(r"\b(cards?|credit|debit|visa|mastercard|amex|tarjetas?|carta
                    r"pinpas|bankpas)\b")
 # Reasons a hypothetical question does not raise: it asks what would happen, it does not report it.
 HYPOTHETICAL_REASONS = frozenset({"security", "distress"})
-# Rules a laugh around a question sets aside: a fright told as a story. Never being stuck without
-# money, a threat, grief, self-harm, a theft or a card: those stand however they are told.
-LIGHT_HEARTED_RULES = frozenset({"distress.fear_or_danger"})
+# What a laugh around a question sets aside: a past fright told as a story ("I totally panicked haha").
+# Never someone at the door, following or threatening, being stuck without money, grief, self-harm, a
+# theft or a card: those stand however they are told.
+LIGHT_HEARTED_FRIGHTS = frozenset({"panicked", "freaked out"})
+_STORY = re.compile(r"\b(" + "|".join(sorted(LIGHT_HEARTED_FRIGHTS)) + r")\b")
 _PUNCT = re.compile(r"[^\w\s/-]+")
 
 
@@ -155,8 +157,9 @@ class Lexicon:
             hits = [hit for hit in hits if hit.reason not in HYPOTHETICAL_REASONS]
             if vetoed is not None:
                 vetoed.update(HYPOTHETICAL_REASONS)
-        if self.light_hearted(folded, shape) and any(hit.name in LIGHT_HEARTED_RULES for hit in hits):
-            hits = [hit for hit in hits if hit.name not in LIGHT_HEARTED_RULES]
+        if self.light_hearted(folded, shape) and any(_told_as_a_story(hit) for hit in hits):
+            hits = [self._beyond_the_story(hit, folded) if _told_as_a_story(hit) else hit for hit in hits]
+            hits = [hit for hit in hits if hit is not None]
             if vetoed is not None and not any(hit.reason == "distress" for hit in hits):
                 vetoed.add("distress")
         if shape.shouting and not self.enthusiastic(folded, shape) and not self.calm_caps(folded, shape):
@@ -180,6 +183,13 @@ class Lexicon:
         """A hypothetical question ("what if", "y si", "angenommen", "et si") that reports nothing."""
         return bool(self.hypothetical and self.hypothetical.search(folded)
                     and not (self.reported and self.reported.search(folded)))
+
+    def _beyond_the_story(self, hit: Hit, folded: str) -> Hit | None:
+        """The same rule on the message without the fright told as a story: "I panicked haha, someone tried
+        to open my door last night" still has someone at the door."""
+        rule = next(rule for rule in self.rules if rule.name == hit.name)
+        match = rule.pattern.search(_STORY.sub(" ", folded))
+        return Hit(hit.reason, hit.name, match.group(0).strip()[:80]) if match else None
 
     def light_hearted(self, folded: str, shape: Shape) -> bool:
         """A laugh around a question ("I totally panicked haha. Can I print my boarding pass?"): a fright
@@ -262,5 +272,9 @@ class Lexicon:
 
 
 @cache
+def _told_as_a_story(hit: Hit) -> bool:
+    return hit.name == "distress.fear_or_danger" and hit.evidence in LIGHT_HEARTED_FRIGHTS
+
+
 def default_lexicon() -> Lexicon:
     return Lexicon()

@@ -92,12 +92,12 @@ _SECURITY_CODE = re.compile(
     r"(?i)\b(cvv2?|cvc2?|cid|csc|security code|card code|c[oó]digo de seguridad|c[oó]digo de seguran[cç]a|"
     r"c[oó]digo cvv|pr[uü]fnummer|kartenpr[uü]fnummer|pr[uü]fziffer|sicherheitscode|cryptogramme|"
     r"code de s[eé]curit[eé]|codice di sicurezza|codice cvv|beveiligingscode|controlecode)"
-    r"(\W{0,3}(?:is|es|é|e|ist|est|è|:|=|number|n[uú]mero|nummer|num[eé]ro|numero)?\W{0,3})(\d{3,4})(?!\d)")
+    r"((?:\W{1,3}[^\W\d]+){0,4}?\W{1,3})(\d{3,4})(?!\d)")   # "cvv 123", "my CVV number is 123", "CVC-code: 123"
 # The expiry date beside a card number: masked with it ("exp 12/28", "vence 12/2028", "gültig bis 12/28").
 _EXPIRY = re.compile(
     r"(?i)\b(exp|expiry|expires|expiration|exp\. date|valid thru|valid until|vence|vencimiento|caducidad|"
     r"validade|vencimento|g[uü]ltig bis|ablaufdatum|expire|date d'expiration|scadenza|scade|geldig tot|vervaldatum)"
-    r"(\W{0,3}(?:date|on|el|em|am|le|il)?\W{0,3})(\d{1,2}\s?[/.-]\s?\d{2,4})(?!\d)")
+    r"((?:\W{1,3}[^\W\d]+){0,3}?\W{1,3})(\d{1,2}\s?[/.-]\s?\d{2,4})(?!\d)")
 
 
 def mask_card_numbers(text: str) -> str:

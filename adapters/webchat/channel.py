@@ -90,6 +90,7 @@ class WebChat:
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/", self.demo_page)
         app.router.add_get("/widget.js", self.widget)
+        app.router.add_get("/static/widget.js", self.widget)   # the same words filled in, by either path
         app.router.add_get("/chat/ws", self.socket)
         self.uploads.mount(app)
         if self.settings.demo_sign_in:

@@ -37,3 +37,4 @@ async def test_the_served_widget_carries_the_other_languages(server, http):
     assert "/*LLAMITA_STRINGS*/" not in script and json.dumps(STRINGS["de"]["placeholder"]).strip('"') in script
     again = await http.get(server.url + "/widget.js", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status == 304
+    assert await (await http.get(server.url + "/static/widget.js")).text() == script

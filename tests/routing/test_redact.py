@@ -86,6 +86,11 @@ def test_what_is_not_shaped_like_a_card_stays(typed):
      "mi tarjeta [card ending 1111] vence [expiry], código de seguridad [security code]"),
     ("Die Prüfnummer ist 555", "Die Prüfnummer ist [security code]"),
     ("le cryptogramme est 042", "le cryptogramme est [security code]"),
+    ("my CVV number is 123", "my CVV number is [security code]"),
+    ("CVC-code: 123", "CVC-code: [security code]"),
+    ("le cryptogramme visuel est 123", "le cryptogramme visuel est [security code]"),
+    ("security code on the back is 123", "security code on the back is [security code]"),
+    ("card 4111 1111 1111 1111 expiry date is 12/28", "card [card ending 1111] expiry date is [expiry]"),
 ])
 def test_a_cards_security_code_is_never_kept_and_its_expiry_goes_with_its_number(typed, stored):
     assert mask_card_numbers(typed) == stored
