@@ -30,7 +30,7 @@ HYPOTHETICAL_REASONS = frozenset({"security", "distress"})
 # What a laugh around a question sets aside: a past fright told as a story ("I totally panicked haha").
 # Never someone at the door, following or threatening, being stuck without money, grief, self-harm, a
 # theft or a card: those stand however they are told.
-LIGHT_HEARTED_FRIGHTS = frozenset({"panicked", "freaked out"})
+LIGHT_HEARTED_FRIGHTS = frozenset({"panicked"})   # "I'm freaked out lol" is now, not a story
 _STORY = re.compile(r"\b(" + "|".join(sorted(LIGHT_HEARTED_FRIGHTS)) + r")\b")
 _PUNCT = re.compile(r"[^\w\s/-]+")
 
@@ -271,10 +271,10 @@ class Lexicon:
         return round(max(-1.0, min(1.0, (positive - negative) / (total + 1))), 2)
 
 
-@cache
 def _told_as_a_story(hit: Hit) -> bool:
     return hit.name == "distress.fear_or_danger" and hit.evidence in LIGHT_HEARTED_FRIGHTS
 
 
+@cache
 def default_lexicon() -> Lexicon:
     return Lexicon()

@@ -92,7 +92,10 @@ _SECURITY_CODE = re.compile(
     r"(?i)\b(cvv2?|cvc2?|cid|csc|security code|card code|c[oó]digo de seguridad|c[oó]digo de seguran[cç]a|"
     r"c[oó]digo cvv|pr[uü]fnummer|kartenpr[uü]fnummer|pr[uü]fziffer|sicherheitscode|cryptogramme|"
     r"code de s[eé]curit[eé]|codice di sicurezza|codice cvv|beveiligingscode|controlecode)"
-    r"((?:\W{1,3}[^\W\d]+){0,4}?\W{1,3})(\d{3,4})(?!\d)")   # "cvv 123", "my CVV number is 123", "CVC-code: 123"
+    r"((?:\W{1,3}[^\W\d]+){0,8}?\W{0,3})(\d{3,4})(?!\d)")   # "CVV123", "my CVV number is 123", "CVC-code: 123"
+# ... unless the number belongs to something else named between them ("security code for flight 1234").
+_NOT_A_CODE = re.compile(r"(?i)\b(vuelo|flight|vol|volo|voo|flug|vlucht|room|habitaci[oó]n|quarto|zimmer|chambre|"
+                         r"camera|kamer|booking|reserva|reservation|buchung|gate|seat|asiento|year|a[nñ]o)\b")
 # The expiry date beside a card number: masked with it ("exp 12/28", "vence 12/2028", "gültig bis 12/28").
 _EXPIRY = re.compile(
     r"(?i)\b(exp|expiry|expires|expiration|exp\. date|valid thru|valid until|vence|vencimiento|caducidad|"
@@ -112,7 +115,8 @@ def mask_card_numbers(text: str) -> str:
         return run
 
     masked = _DIGIT_RUN.sub(replace, text)
-    masked = _SECURITY_CODE.sub(lambda m: m.group(1) + m.group(2) + "[security code]", masked)
+    masked = _SECURITY_CODE.sub(lambda m: m.group(0) if _NOT_A_CODE.search(m.group(2))
+                                else m.group(1) + m.group(2) + "[security code]", masked)
     if masked != text and "[card ending" in masked:
         masked = _EXPIRY.sub(lambda m: m.group(1) + m.group(2) + "[expiry]", masked)
     return masked

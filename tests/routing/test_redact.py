@@ -103,3 +103,15 @@ def test_a_cards_security_code_is_never_kept_and_its_expiry_goes_with_its_number
 ])
 def test_dates_and_codes_that_are_not_a_cards_stay(text):
     assert mask_card_numbers(text) == text
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("CVV123", "CVV[security code]"),
+    ("El CVV de mi tarjeta Visa es 123", "El CVV de mi tarjeta Visa es [security code]"),
+    ("the security code on the back of my card is 123", "the security code on the back of my card is [security code]"),
+])
+def test_a_security_code_however_far_from_its_label_but_never_a_flight_number(typed, stored):
+    assert mask_card_numbers(typed) == stored
+    for other in ("No me llegó el código de seguridad, mi vuelo es el 4512",
+                  "I did not get the security code for flight 1234"):
+        assert mask_card_numbers(other) == other
