@@ -367,7 +367,8 @@ class OfflineBrain:
                                   unknown_words=self._unknown_words(text))
         if any(signal.name == "account.frozen" for signal in answer.signals):
             return self._hand_over("security", self.policy.team_for("security"), text, language, memory, collected,
-                                   signals + list(answer.signals), sentiment, history, customer)
+                                   signals + list(answer.signals), sentiment, history, customer,
+                                   reply_key="account_frozen")   # a person will unfreeze it
         new_memory = self._remember(memory, language, collected, topic=topic, kind="topic", streak=0,
                                     sentiment=sentiment)
         return Decision(Action.ANSWER, answer.reply, language, new_memory, topic=topic,
@@ -394,13 +395,14 @@ class OfflineBrain:
 
     def _hand_over(self, reason: str, team: str, text: str, language: str, memory: Memory,
                    collected: dict[str, str], signals: list[Signal], sentiment: float, history: tuple[Turn, ...],
-                   customer: CustomerProfile | None, unanswered: bool = False) -> Decision:
+                   customer: CustomerProfile | None, unanswered: bool = False,
+                   reply_key: str | None = None) -> Decision:
         assert reason in REASONS
         lang = reply_language(language)
         tools: tuple[ToolCall, ...] = ()
         frozen = False
-        if reason == "security" and account_frozen(customer) and any(s.name == "account.frozen" for s in signals):
-            reply = say("account_frozen", lang)   # asked to pay or book while frozen: a person will unfreeze it
+        if reply_key:
+            reply = say(reply_key, lang)
         elif reason == "security" and account_frozen(customer):
             reply = say("handover_security_already_frozen", lang)  # frozen before: nothing to freeze again
         elif reason == "security" and customer is not None and customer.account_id:

@@ -181,43 +181,34 @@ def load_translation_settings(env: Mapping[str, str], llm: LLMSettings | None = 
     return TranslationSettings(raw, **common)
 
 
-def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+def _env_value(env: Mapping[str, str], name: str, default, convert, what: str, allowed, limits: str):
+    """A number from the environment: the default when unset or empty, else `convert`ed and checked;
+    a clear ConfigError naming the variable otherwise."""
     raw = env.get(name)
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = convert(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if not 0 < value <= 600:
-        raise ConfigError(f"{name} must be more than 0 and at most 600 seconds, got {raw!r}")
+        raise ConfigError(f"{name} must be {what}, got {raw!r}") from None
+    if not allowed(value):
+        raise ConfigError(f"{name} {limits}, got {raw if convert is int else repr(raw)}")
     return value
+
+
+def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    return _env_value(env, name, default, float, "a number of seconds", lambda value: 0 < value <= 600,
+                      "must be more than 0 and at most 600 seconds")
 
 
 def env_number(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} cannot be negative (0 turns the limit off), got {value}")
-    return value
+    return _env_value(env, name, default, int, "a whole number", lambda value: value >= 0,
+                      "cannot be negative (0 turns the limit off)")
 
 
 def env_hours(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of hours, got {raw!r}") from None
-    if not 0 < value <= 24 * 30:
-        raise ConfigError(f"{name} must be more than 0 and at most 720 hours (30 days), got {raw!r}")
-    return value
+    return _env_value(env, name, default, float, "a number of hours", lambda value: 0 < value <= 24 * 30,
+                      "must be more than 0 and at most 720 hours (30 days)")
 
 
 def attachment_settings_from(env: Mapping[str, str]) -> AttachmentSettings:
@@ -272,5 +263,3 @@ def teams_settings_from(env: Mapping[str, str], host: str) -> TeamsSettings | No
         raise ConfigError(f"{TEAMS_ENV_PREFIX}CLIENTID is set but {names} not: Teams needs the bot's client "
                           "secret and its Entra tenant id too")
     return TeamsSettings(app_id=app_id, client_secret=secret, tenant_id=tenant, **common)
-
-
